@@ -1,0 +1,1 @@
+//! Implementation detail of the `kupikupi` crate. Use `kupikupi::KupiKupiOrder`.

@@ -1,0 +1,1 @@
+//! Compile tests and end-to-end tests of the workspace.
