@@ -2,6 +2,9 @@
 //! implementation of the rule computed for them. The sandbox is tested
 //! against the same file.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use kupikupi::SecretKey;
 use kupikupi::token::{self, TokenError};
 use serde::Deserialize;
