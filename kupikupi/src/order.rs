@@ -29,6 +29,11 @@ pub trait KupiKupiOrder {
     /// cancelled payment; `{id}` is replaced by the order's id.
     const FAIL_URL: Option<&'static str> = None;
 
+    /// Template of the text shown on the service's payment form when the
+    /// order has no description of its own; `{id}` is replaced by the
+    /// order's id.
+    const DESCRIPTION: Option<&'static str> = None;
+
     /// The merchant's id of this order.
     fn id(&self) -> &Self::Id;
 
@@ -47,8 +52,11 @@ pub trait KupiKupiOrder {
     /// Returns [`OrderError::Phone`] when the stored phone is not valid.
     fn phone(&self) -> Result<Option<Phone>, OrderError>;
 
-    /// Text the service shows on its payment form.
-    fn description(&self) -> Option<String>;
+    /// Text the service shows on its payment form: by default
+    /// [`Self::DESCRIPTION`] with `{id}` filled in.
+    fn description(&self) -> Option<String> {
+        Self::DESCRIPTION.map(|template| fill_id(template, self.id()))
+    }
 
     /// The id sent to the service: [`Self::ID_PREFIX`] followed by the id.
     ///
@@ -164,10 +172,6 @@ mod tests {
         fn phone(&self) -> Result<Option<Phone>, OrderError> {
             Ok(None)
         }
-
-        fn description(&self) -> Option<String> {
-            None
-        }
     }
 
     fn wire(text: &str) -> OrderId {
@@ -210,6 +214,11 @@ mod tests {
     #[test]
     fn success_url_fills_id() {
         assert_eq!(Order { id: 7 }.success_url().as_deref(), Some("/orders/7"));
+    }
+
+    #[test]
+    fn description_defaults_to_none() {
+        assert_eq!(Order { id: 7 }.description(), None);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! change in any release, which is why the derive and this crate are
 //! published with exactly matching versions.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 pub use std::option::Option;
 pub use std::result::Result;
 pub use std::string::String;
@@ -9,11 +12,22 @@ pub use std::string::String;
 pub use crate::order::fill_id;
 pub use crate::{Kopecks, KupiKupiOrder, OrderError, Phone};
 
+/// A field type that can be an order id: it writes as text and parses back.
+/// Generated code bounds a generic id field with it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an order id",
+    label = "this field is marked #[kupikupi(id)]",
+    note = "an order id must implement Display and FromStr, be Send + Sync and own its data ('static): use an integer, String or a UUID"
+)]
+pub trait OrderIdType: Display + FromStr + Send + Sync + 'static {}
+
+impl<T: Display + FromStr + Send + Sync + 'static> OrderIdType for T {}
+
 /// A field type that can hold an amount in kopecks.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold an amount in kopecks",
     label = "this field is marked #[kupikupi(amount)]",
-    note = "store money as an integer number of kopecks (u64, i64, kupikupi::Kopecks), or mark whole rubles with #[kupikupi(amount, rubles)]"
+    note = "store money as an integer number of kopecks (u64, i64, kupikupi::Kopecks); for rubles, as an integer or a rust_decimal::Decimal, write #[kupikupi(amount, rubles)]"
 )]
 pub trait AmountKopecks {
     /// Converts the stored value, rejecting zero and negative amounts.
@@ -24,7 +38,7 @@ pub trait AmountKopecks {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold an amount in rubles",
     label = "this field is marked #[kupikupi(amount, rubles)]",
-    note = "whole rubles are an integer type (u64, i64); exact fractional rubles are rust_decimal::Decimal with the `decimal` feature"
+    note = "whole rubles are an integer type (u64, i64) and exact fractional rubles are rust_decimal::Decimal with the `decimal` feature; for an amount in kopecks, write #[kupikupi(amount)] without `rubles`"
 )]
 pub trait AmountRubles {
     /// Converts the stored rubles to kopecks, rejecting zero, negative and
