@@ -1,0 +1,10 @@
+use kupikupi::KupiKupiOrder;
+
+#[derive(KupiKupiOrder)]
+struct Order {
+    id: u64,
+    #[kupikupi(amount)]
+    total: u64,
+}
+
+fn main() {}

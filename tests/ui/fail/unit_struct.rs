@@ -1,0 +1,6 @@
+use kupikupi::KupiKupiOrder;
+
+#[derive(KupiKupiOrder)]
+struct Order;
+
+fn main() {}
