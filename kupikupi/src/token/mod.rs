@@ -28,15 +28,16 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Deserializer as _;
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+pub use self::scan::SyntaxError;
+use self::scan::{Entry, Scalar};
 use crate::SecretKey;
 use crate::wire::field;
+
+mod scan;
 
 /// A computed Token: 64 lowercase hex digits.
 ///
@@ -70,6 +71,9 @@ impl fmt::Debug for Token {
 pub enum TokenError {
     /// The body is not valid UTF-8 JSON.
     #[error("invalid JSON body: {0}")]
+    Syntax(#[from] SyntaxError),
+    /// A JSON object could not be read or written while signing.
+    #[error("invalid JSON body: {0}")]
     Json(#[source] serde_json::Error),
     /// The body is JSON but not an object.
     #[error("invalid body: expected a JSON object at the root")]
@@ -88,30 +92,27 @@ pub enum TokenError {
     Mismatch,
 }
 
-/// A root scalar of a received body, borrowed from the body where possible.
-#[derive(Debug)]
-enum Scalar<'a> {
-    /// Unescaped string value.
-    Text(Cow<'a, str>),
-    /// Number or boolean, exactly as written.
-    Literal(&'a str),
-}
-
-impl Scalar<'_> {
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Scalar::Text(text) => text.as_bytes(),
-            Scalar::Literal(literal) => literal.as_bytes(),
-        }
-    }
-}
-
-/// The root fields of a body that take part in the Token, and the received
-/// Token if there is one.
+/// The root fields of a body and the received Token if there is one.
 #[derive(Debug)]
 struct RootFields<'a> {
-    signed: Vec<(Cow<'a, str>, Scalar<'a>)>,
+    /// Every root key except `Token`, with its value if the Token covers it.
+    entries: Vec<Entry<'a>>,
+    /// The `Token` field: its text, or why it cannot be used.
     token: Option<Result<Cow<'a, str>, TokenError>>,
+}
+
+impl<'a> RootFields<'a> {
+    /// Sorts the entries by key and rejects a repeated key.
+    fn into_sorted(mut self) -> Result<Self, TokenError> {
+        // One sort serves both the Token order and the duplicate check, and
+        // keeps a body with thousands of keys linear-logarithmic.
+        self.entries
+            .sort_unstable_by(|left, right| left.0.as_bytes().cmp(right.0.as_bytes()));
+        if let Some(pair) = self.entries.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            return Err(TokenError::DuplicateKey(pair[0].0.clone().into_owned()));
+        }
+        Ok(self)
+    }
 }
 
 /// Computes the Token of a received or prepared body; a `Token` field in it
@@ -122,7 +123,7 @@ struct RootFields<'a> {
 /// Returns [`TokenError`] when the body is not a JSON object or repeats a key.
 pub fn compute(body: &[u8], secret: &SecretKey) -> Result<Token, TokenError> {
     let fields = parse_root(body)?;
-    Ok(digest(&fields.signed, secret))
+    Ok(Token(to_hex(&digest_sorted(&fields.entries, secret))))
 }
 
 /// Checks the `Token` field of a received body against the body itself.
@@ -137,7 +138,11 @@ pub fn compute(body: &[u8], secret: &SecretKey) -> Result<Token, TokenError> {
 pub fn verify(body: &[u8], secret: &SecretKey) -> Result<(), TokenError> {
     let fields = parse_root(body)?;
     let received = fields.token.ok_or(TokenError::Missing)??;
-    if digest(&fields.signed, secret).matches(&received) {
+    // A received Token that is not 64 lowercase hex digits cannot match; its
+    // shape is public, so rejecting it early reveals nothing about the secret.
+    let received = from_hex(&received).ok_or(TokenError::Mismatch)?;
+    let expected = digest_sorted(&fields.entries, secret);
+    if bool::from(expected.ct_eq(&received)) {
         Ok(())
     } else {
         Err(TokenError::Mismatch)
@@ -169,11 +174,13 @@ pub fn compute_object(object: &Map<String, Value>, secret: &SecretKey) -> Token 
             Value::Null | Value::Array(_) | Value::Object(_) => {}
         }
     }
-    let signed: Vec<_> = text
+    let mut entries: Vec<_> = text
         .into_iter()
-        .map(|(key, value)| (key, Scalar::Text(value)))
+        .map(|(key, value)| (key, Some(Scalar::Text(value))))
         .collect();
-    digest(&signed, secret)
+    // A map's keys are unique, so only the order matters here.
+    entries.sort_unstable_by(|left, right| left.0.as_bytes().cmp(right.0.as_bytes()));
+    Token(to_hex(&digest_sorted(&entries, secret)))
 }
 
 /// Adds (or replaces) the `Token` field of a JSON object.
@@ -196,17 +203,14 @@ pub fn sign_json(body: &str, secret: &SecretKey) -> Result<String, TokenError> {
     serde_json::to_string(&object).map_err(TokenError::Json)
 }
 
-fn digest(signed: &[(Cow<'_, str>, Scalar<'_>)], secret: &SecretKey) -> Token {
-    let mut order: Vec<usize> = (0..signed.len()).collect();
-    order.sort_unstable_by(|left, right| {
-        signed[*left].0.as_bytes().cmp(signed[*right].0.as_bytes())
-    });
-
+/// Hashes the covered values of entries already sorted by key, with the
+/// secret key at its place in that order.
+fn digest_sorted(entries: &[Entry<'_>], secret: &SecretKey) -> [u8; 32] {
     let secret_key = field::SECRET_KEY.as_bytes();
     let mut hasher = Sha256::new();
     let mut secret_added = false;
-    for index in order {
-        let (key, value) = &signed[index];
+    for (key, value) in entries {
+        let Some(value) = value else { continue };
         if !secret_added && key.as_bytes() > secret_key {
             hasher.update(secret.expose().as_bytes());
             secret_added = true;
@@ -216,7 +220,25 @@ fn digest(signed: &[(Cow<'_, str>, Scalar<'_>)], secret: &SecretKey) -> Token {
     if !secret_added {
         hasher.update(secret.expose().as_bytes());
     }
-    Token(to_hex(&hasher.finalize()))
+    hasher.finalize().into()
+}
+
+/// Decodes 64 lowercase hex digits.
+fn from_hex(text: &str) -> Option<[u8; 32]> {
+    let digits = text.as_bytes();
+    if digits.len() != 64 {
+        return None;
+    }
+    let value = |digit: u8| match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    };
+    let mut bytes = [0u8; 32];
+    for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+        *byte = value(pair[0])? << 4 | value(pair[1])?;
+    }
+    Some(bytes)
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -230,131 +252,29 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn parse_root(body: &[u8]) -> Result<RootFields<'_>, TokenError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let fields = deserializer
-        .deserialize_any(RootVisitor)
-        .map_err(TokenError::Json)??;
-    deserializer.end().map_err(TokenError::Json)?;
-    Ok(fields)
-}
-
-/// Collects the root fields. Structural problems that are valid JSON (not an
-/// object, a repeated key) come back as the inner error once the whole value
-/// is read, so the JSON error type never has to carry them.
-struct RootVisitor;
-
-impl<'de> Visitor<'de> for RootVisitor {
-    type Value = Result<RootFields<'de>, TokenError>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields = RootFields {
-            signed: Vec::with_capacity(12),
-            token: None,
-        };
-        let mut keys: Vec<Cow<'de, str>> = Vec::with_capacity(12);
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            let raw: &'de RawValue = map.next_value()?;
-            let scalar = classify(raw.get()).map_err(de::Error::custom)?;
-            if key == field::TOKEN {
-                fields.token = Some(match scalar {
-                    Some(Scalar::Text(text)) => Ok(text),
-                    _ => Err(TokenError::NotAString),
-                });
-            } else if let Some(scalar) = scalar {
-                fields.signed.push((key.clone(), scalar));
-            }
-            keys.push(key);
+    let scan::Root::Object(all) = scan::read_root(body)? else {
+        return Err(TokenError::NotAnObject);
+    };
+    let mut fields = RootFields {
+        entries: Vec::with_capacity(all.len()),
+        token: None,
+    };
+    let mut repeated_token = false;
+    for (key, value) in all {
+        if key == field::TOKEN {
+            repeated_token |= fields.token.is_some();
+            fields.token = Some(match value {
+                Some(Scalar::Text(text)) => Ok(text),
+                _ => Err(TokenError::NotAString),
+            });
+        } else {
+            fields.entries.push((key, value));
         }
-        // Sorting once keeps a body with thousands of keys linear-logarithmic.
-        keys.sort_unstable();
-        if let Some(pair) = keys.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Ok(Err(TokenError::DuplicateKey(pair[0].clone().into_owned())));
-        }
-        Ok(Ok(fields))
     }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-        Ok(Err(TokenError::NotAnObject))
+    if repeated_token {
+        return Err(TokenError::DuplicateKey(field::TOKEN.to_owned()));
     }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Err(TokenError::NotAnObject))
-    }
-}
-
-/// Reads a key without copying it unless it has escapes.
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key.to_owned()))
-    }
-}
-
-/// Sorts a raw JSON value into a signed scalar, or `None` for what the Token
-/// leaves out (objects, arrays, `null`).
-fn classify(raw: &str) -> Result<Option<Scalar<'_>>, serde_json::Error> {
-    match raw.as_bytes().first() {
-        Some(b'"') => {
-            let inner = raw.get(1..raw.len() - 1).unwrap_or_default();
-            if inner.contains('\\') {
-                let text: String = serde_json::from_str(raw)?;
-                Ok(Some(Scalar::Text(Cow::Owned(text))))
-            } else {
-                Ok(Some(Scalar::Text(Cow::Borrowed(inner))))
-            }
-        }
-        Some(b'{' | b'[' | b'n') | None => Ok(None),
-        Some(_) => Ok(Some(Scalar::Literal(raw))),
-    }
+    fields.into_sorted()
 }
 
 #[cfg(test)]
@@ -462,7 +382,7 @@ mod tests {
     fn rejects_trailing_garbage() {
         assert!(matches!(
             compute(b"{} x", &secret()),
-            Err(TokenError::Json(_))
+            Err(TokenError::Syntax(_))
         ));
     }
 
@@ -470,7 +390,7 @@ mod tests {
     fn rejects_invalid_utf8() {
         assert!(matches!(
             compute(b"{\"A\":\"\xff\"}", &secret()),
-            Err(TokenError::Json(_))
+            Err(TokenError::Syntax(_))
         ));
     }
 

@@ -4,7 +4,6 @@
 
 // Test code: a failed setup step should stop the test with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
 #![allow(dead_code, unreachable_pub)] // Each test binary uses a different part.
 
 use std::sync::{Arc, Mutex};
