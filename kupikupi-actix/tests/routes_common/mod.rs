@@ -399,3 +399,69 @@ pub fn is_off_site(location: &str, allowed: &[&Url]) -> bool {
     };
     !allowed.iter().any(|url| url.origin() == target.origin())
 }
+
+/// A sandbox service and a shop that uses it, with the sandbox delivering
+/// notifications to the shop.
+pub struct Setup {
+    pub sandbox: kupikupi_actix::sandbox::SandboxHandle,
+    pub shop: Shop,
+}
+
+impl Setup {
+    pub async fn start(store: Arc<MemoryStore>) -> Setup {
+        Setup::start_with(sandbox_builder(), store).await
+    }
+
+    pub async fn start_with(builder: SandboxBuilder, store: Arc<MemoryStore>) -> Setup {
+        let sandbox = builder.start().await.unwrap();
+        let shop = shop(method_at(sandbox.base_url().as_str()), store).await;
+        sandbox
+            .set_notification_url(&uid(), shop.notifications())
+            .unwrap();
+        Setup { sandbox, shop }
+    }
+
+    /// Drops every notification from now on.
+    pub fn drop_notifications(&self) {
+        self.sandbox
+            .set_faults(&uid(), kupikupi_actix::sandbox::Faults::none().drop(true))
+            .unwrap();
+    }
+
+    /// The payments the sandbox holds for a customer and are still open.
+    pub fn open_payments(&self, phone: &Phone) -> usize {
+        self.sandbox.pending_codes(phone).len()
+    }
+
+    /// Posts the transfer code of the customer's one open payment to its
+    /// form, after opening the form; returns the form's reply.
+    pub async fn confirm(&self, form_url: &str, phone: &Phone) -> reqwest::Response {
+        let opened = http().get(form_url).send().await.unwrap();
+        assert_eq!(opened.status(), 200);
+        let pending = self.sandbox.pending_codes(phone);
+        assert_eq!(pending.len(), 1, "open payments of the customer");
+        http()
+            .post(form_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("code={}", pending[0].code))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn stop(&self) {
+        self.shop.stop().await;
+        self.sandbox.stop().await;
+    }
+}
+
+/// Waits up to 20 seconds for something the sandbox does in the background.
+pub async fn wait_until(mut done: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the condition did not hold within 20 seconds");
+}

@@ -1,0 +1,127 @@
+//! Both ways of mounting the routes, and the prefix setting.
+
+// Helpers of these tests stop on the first failed step, like the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod routes_common;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use kupikupi_actix::{ConfigError, KupiKupiRoutes};
+use routes_common::*;
+use url::Url;
+
+const AMOUNT: u64 = 700;
+
+/// Serves an App built by `app` on 127.0.0.1; returns its root URL.
+async fn serve<F, T>(app: F) -> (Url, actix_web::dev::ServerHandle)
+where
+    F: Fn() -> App<T> + Send + Clone + 'static,
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+{
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).unwrap();
+    let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+    let server = HttpServer::new(app)
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (base, handle)
+}
+
+#[tokio::test]
+async fn configure_mounts_beside_shop_routes() {
+    let store = MemoryStore::new();
+    store.add(1, AMOUNT, None);
+    let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store));
+    let (base, handle) = serve(move || {
+        App::new()
+            .configure(kupikupi_actix::configure(&routes))
+            .route(
+                "/",
+                web::get().to(|| async { HttpResponse::Ok().body("shop") }),
+            )
+    })
+    .await;
+    let home = http().get(base.clone()).send().await.unwrap();
+    assert_eq!(home.text().await.unwrap(), "shop");
+    let body = notification(1, "p-1", AMOUNT, "CONFIRMED");
+    let response = http()
+        .post(base.join("kupikupi/notifications").unwrap())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(store.is_paid(1));
+    handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn custom_prefix_moves_every_route() {
+    let store = MemoryStore::new();
+    store.add(1, AMOUNT, None);
+    let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store)).prefix("pay/kk/");
+    assert_eq!(routes.path_prefix(), "/pay/kk");
+    let (base, handle) = serve(move || App::new().service(routes.finish())).await;
+    let old = http()
+        .post(base.join("kupikupi/notifications").unwrap())
+        .header("content-type", "application/json")
+        .body(notification(1, "p-1", AMOUNT, "CONFIRMED"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 404);
+    let new = http()
+        .post(base.join("pay/kk/notifications").unwrap())
+        .header("content-type", "application/json")
+        .body(notification(1, "p-1", AMOUNT, "CONFIRMED"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.status(), 200);
+    let form = http()
+        .post(base.join("pay/kk/checkout/1").unwrap())
+        .send()
+        .await
+        .unwrap();
+    // The order is paid, and without a public base URL the success
+    // template stays a path on the shop.
+    assert_eq!(form.status(), 303);
+    assert_eq!(location(&form).as_deref(), Some("/orders/1/paid"));
+    handle.stop(false).await;
+}
+
+#[test]
+fn public_base_url_rejects_unusable_urls() {
+    for url in [
+        "shop.example",
+        "/shop",
+        "ftp://shop.example/",
+        "https://user:pw@shop.example/",
+        "https://shop.example/?a=1",
+        "https://shop.example/#top",
+    ] {
+        let result =
+            KupiKupiRoutes::new(method_unreachable(), MemoryStore::new()).public_base_url(url);
+        assert!(
+            matches!(result, Err(ConfigError::PublicBaseUrl { .. })),
+            "{url}"
+        );
+    }
+    let accepted = KupiKupiRoutes::new(method_unreachable(), MemoryStore::new())
+        .public_base_url("https://shop.example/");
+    assert!(accepted.is_ok());
+}
