@@ -161,6 +161,32 @@ pub use async_trait::async_trait;
 ///   # Ok::<(), kupikupi::OrderError>(())
 ///   ```
 ///
+///   With the `decimal` feature:
+///
+///   ```
+///   # #[cfg(feature = "decimal")]
+///   # {
+///   # use kupikupi::{KupiKupiOrder, Kopecks, OrderError};
+///   use rust_decimal::Decimal;
+///
+///   #[derive(KupiKupiOrder)]
+///   struct Order {
+///       #[kupikupi(id)]
+///       id: u32,
+///       #[kupikupi(amount, rubles)]
+///       price: Decimal,
+///   }
+///
+///   let price = Decimal::new(97_250, 2); // 972.50 rubles
+///   assert_eq!(Order { id: 1, price }.amount(), Ok(Kopecks::new(97_250)));
+///   let too_precise = Decimal::new(972_505, 3); // 972.505 rubles
+///   assert!(matches!(
+///       Order { id: 1, price: too_precise }.amount(),
+///       Err(OrderError::FractionalKopecks(_))
+///   ));
+///   # }
+///   ```
+///
 /// - `#[kupikupi(phone)]`: the customer's phone, as [`Phone`], a string or an
 ///   integer (`u64`, `i64`), optionally inside `Option`. A string or integer
 ///   is parsed when a payment starts; an invalid number is

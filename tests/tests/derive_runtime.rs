@@ -480,7 +480,7 @@ fn phone_error_hides_number() {
 }
 
 #[test]
-fn description_field_wins() {
+fn description_field_is_used() {
     #[derive(KupiKupiOrder)]
     struct Described<'a> {
         #[kupikupi(id)]
