@@ -346,3 +346,108 @@ fn check_prefix(lit: &LitStr, errors: &mut Errors) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_rejected(text: &str) -> bool {
+        let mut errors = Errors::default();
+        check_url(
+            &LitStr::new(text, Span::call_site()),
+            "success_url",
+            &mut errors,
+        );
+        !errors.is_empty()
+    }
+
+    fn prefix_rejected(text: &str) -> bool {
+        let mut errors = Errors::default();
+        check_prefix(&LitStr::new(text, Span::call_site()), &mut errors);
+        !errors.is_empty()
+    }
+
+    fn float_found(ty: &str) -> bool {
+        let ty: Type = syn::parse_str(ty).unwrap();
+        float_in(&ty).is_some()
+    }
+
+    #[test]
+    fn url_accepts_paths_and_https() {
+        for text in [
+            "/",
+            "/orders/{id}",
+            "/orders/{id}?failed#retry",
+            "https://shop.example",
+            "https://shop.example/orders/{id}?a=b#c",
+            "https://shop.example:8443/orders",
+            "HTTPS://Shop.Example/",
+        ] {
+            assert!(!url_rejected(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn url_rejects_malformed() {
+        for text in [
+            "",
+            "orders/{id}",
+            "http://shop.example/",
+            "ftp://shop.example/",
+            "//shop.example/",
+            "https://",
+            "https:///orders",
+            "https://user@shop.example/",
+            "https://{id}.shop.example/",
+            "https://shop.example:99999/",
+            "https://shop..example/",
+            "/orders/{id} done",
+            "/orders\\{id}",
+            "/orders/{ID}",
+        ] {
+            assert!(url_rejected(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn prefix_accepts_order_id_characters() {
+        assert!(!prefix_rejected("shop1-"));
+        assert!(!prefix_rejected("a.b_c-D9"));
+        assert!(!prefix_rejected(&"a".repeat(ORDER_ID_MAX_LEN - 1)));
+    }
+
+    #[test]
+    fn prefix_rejects_other_characters() {
+        assert!(prefix_rejected("shop 1"));
+        assert!(prefix_rejected("shop/1"));
+        assert!(prefix_rejected("магазин"));
+        assert!(prefix_rejected("{id}"));
+    }
+
+    #[test]
+    fn prefix_rejects_no_room_for_id() {
+        assert!(prefix_rejected(&"a".repeat(ORDER_ID_MAX_LEN)));
+    }
+
+    #[test]
+    fn float_found_behind_wrappers() {
+        for ty in [
+            "f64",
+            "f32",
+            "&'a f64",
+            "Option<f32>",
+            "Box<f64>",
+            "core::primitive::f64",
+            "&Option<f64>",
+        ] {
+            assert!(float_found(ty), "{ty}");
+        }
+    }
+
+    #[test]
+    fn float_not_found_in_integers() {
+        for ty in ["u64", "i64", "Kopecks", "Decimal", "money::f64", "Vec<u8>"] {
+            assert!(!float_found(ty), "{ty}");
+        }
+    }
+}
