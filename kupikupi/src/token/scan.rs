@@ -269,12 +269,14 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Finds the end of a string starting at the current `"`; returns the
-    /// position after the closing quote and whether it has escapes.
+    /// Finds the end of a string starting at the current `"`, leaves the
+    /// position after the closing quote, and returns whether it has escapes.
     fn scan_string(&mut self) -> Result<bool, SyntaxError> {
         self.position += 1;
         let mut escaped = false;
         loop {
+            self.position +=
+                special_byte_offset(self.bytes.get(self.position..).unwrap_or_default());
             match self.next() {
                 Some(b'"') => return Ok(escaped),
                 Some(b'\\') => {
@@ -287,10 +289,10 @@ impl<'a> Reader<'a> {
                         _ => return Err(self.error("invalid escape in a string")),
                     }
                 }
-                Some(0x00..=0x1f) => {
+                Some(_) => {
+                    self.position -= 1;
                     return Err(self.error("control character in a string"));
                 }
-                Some(_) => {}
                 None => return Err(self.error("unterminated string")),
             }
         }
@@ -332,6 +334,33 @@ impl<'a> Reader<'a> {
         self.position += 4;
         Ok(value)
     }
+}
+
+/// Returns the offset of the first `"`, `\\` or control character in
+/// `bytes`, or its length if there is none. Eight bytes are tested at a time:
+/// most of a body is string content, so this loop is the reader's hot path.
+fn special_byte_offset(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A byte of `word - ONES * n` has its high bit set where a byte of `word`
+    // was below `n`, as long as that byte's own high bit was clear.
+    let has_below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let has_byte = |word: u64, byte: u8| has_below(word ^ (ONES * u64::from(byte)), 1);
+    let mut offset = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(chunk);
+        let word = u64::from_ne_bytes(array);
+        if has_byte(word, b'"') | has_byte(word, b'\\') | has_below(word, 0x20) != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    offset
+        + bytes[offset..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+            .unwrap_or(bytes.len() - offset)
 }
 
 /// Decodes the escapes of a string already checked by `scan_string`. Errors
@@ -508,6 +537,22 @@ mod tests {
     fn accepts_nesting_within_limit() {
         let nested = format!("{{\"A\":{}{}}}", "[".repeat(100), "]".repeat(100));
         assert!(read_root(nested.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn special_byte_offset_finds_first_special() {
+        assert_eq!(special_byte_offset(b""), 0);
+        assert_eq!(special_byte_offset(b"abc"), 3);
+        assert_eq!(special_byte_offset(b"abcdefgh\"abc"), 8);
+        assert_eq!(special_byte_offset(b"abcdefghijklmno\\"), 15);
+        assert_eq!(special_byte_offset(b"ab\x01cdefghij"), 2);
+        assert_eq!(special_byte_offset("ЗаказЗаказ\"".as_bytes()), 20);
+        assert_eq!(special_byte_offset(b"\x7f\xff\x80 ~!#$%&'()"), 13);
+        for position in 0..20 {
+            let mut bytes = vec![b'a'; 20];
+            bytes[position] = b'"';
+            assert_eq!(special_byte_offset(&bytes), position);
+        }
     }
 
     #[test]
