@@ -1,6 +1,7 @@
 //! Protocol conformance of the sandbox's API over real HTTP: the golden Token
 //! vectors, every error code, and `Init` idempotency.
 
+#![cfg(feature = "sandbox")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sandbox_common;
@@ -504,4 +505,30 @@ async fn builder_rejects_bad_configuration() {
         customer_twice.to_string().contains("twice"),
         "{customer_twice}"
     );
+}
+
+#[actix_web::test]
+async fn starts_inside_actix_runtime() {
+    let sandbox = start().await;
+    let balance = client(&sandbox).balance(&rich()).await.unwrap();
+    assert_eq!(balance.balance, Kopecks::new(RICH_BALANCE));
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn float_phone_is_rejected_without_echo() {
+    let sandbox = start().await;
+    let reply = post_raw(
+        &sandbox,
+        "Balance",
+        &signed(r#"{"UidPlatform":"shop-1","Phone":79001234567.0}"#),
+    )
+    .await;
+    assert_eq!(code(&reply), "3");
+    assert_eq!(reply["Details"], "Phone");
+    assert!(
+        !reply["Message"].as_str().unwrap().contains("79001234567"),
+        "{reply}"
+    );
+    sandbox.stop().await;
 }

@@ -1,6 +1,7 @@
 //! Notification delivery over real HTTP: signing, retries until `OK`, the
 //! delivery log, and every injected fault.
 
+#![cfg(feature = "sandbox")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sandbox_common;

@@ -2,6 +2,7 @@
 //! code, three wrong codes, too few points, Cancel, the deadline, redirects
 //! and escaping.
 
+#![cfg(feature = "sandbox")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sandbox_common;

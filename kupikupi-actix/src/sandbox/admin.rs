@@ -55,7 +55,6 @@ fn unavailable() -> HttpResponse {
     )
 }
 
-
 async fn get_faults(shared: web::Data<Shared>, uid: web::Path<String>) -> HttpResponse {
     let Ok(uid) = UidPlatform::new(uid.as_str()) else {
         return unknown_platform(&uid);

@@ -154,7 +154,7 @@ fn balance_reply(
     shared: &Arc<Shared>,
     request: &Request,
 ) -> Result<Map<String, Value>, ApiFailure> {
-    let phone: Phone = required(&request.fields, field::PHONE)?;
+    let phone = phone(&request.fields)?;
     let balance = shared.with_state(|state, _, _| state.balance_call(&phone))??;
     let mut reply = Map::new();
     reply.insert(field::PHONE.into(), Value::from(phone.as_u64()));
@@ -164,7 +164,7 @@ fn balance_reply(
 
 fn init_reply(shared: &Arc<Shared>, request: &Request) -> Result<Map<String, Value>, ApiFailure> {
     let fields = InitFields {
-        phone: required(&request.fields, field::PHONE)?,
+        phone: phone(&request.fields)?,
         order_id: required(&request.fields, field::ORDER_ID)?,
         amount: positive_amount(&request.fields)?,
         description: description(&request.fields)?,
@@ -224,6 +224,31 @@ fn required<T: DeserializeOwned>(
     name: &'static str,
 ) -> Result<T, ApiFailure> {
     optional(fields, name)?.ok_or_else(|| ApiFailure::missing(name))
+}
+
+/// Reads `Phone`: an integer or a string. The error never repeats the
+/// number, unlike serde's message for a value of the wrong type.
+fn phone(fields: &Map<String, Value>) -> Result<Phone, ApiFailure> {
+    let parsed = match fields.get(field::PHONE) {
+        None | Some(Value::Null) => return Err(ApiFailure::missing(field::PHONE)),
+        Some(Value::String(text)) => Phone::parse(text),
+        Some(Value::Number(number)) => match number.as_u64() {
+            Some(number) => Phone::from_u64(number),
+            None => {
+                return Err(ApiFailure::invalid(
+                    field::PHONE,
+                    "expected 11 digits starting with 7, as an integer or a string",
+                ));
+            }
+        },
+        Some(_) => {
+            return Err(ApiFailure::invalid(
+                field::PHONE,
+                "expected an integer or a string",
+            ));
+        }
+    };
+    parsed.map_err(|source| ApiFailure::invalid(field::PHONE, source))
 }
 
 fn positive_amount(fields: &Map<String, Value>) -> Result<Kopecks, ApiFailure> {

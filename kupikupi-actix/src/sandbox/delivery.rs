@@ -381,6 +381,9 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Waits until `ready` holds for the delivery log, or `timeout` passes.
+///
+/// `ready` runs under the log's lock after each change, so the log is copied
+/// only once, when it returns `true`.
 pub(crate) async fn wait_for(
     log: &DeliveryLog,
     timeout: Duration,
@@ -390,9 +393,11 @@ pub(crate) async fn wait_for(
     let wait = async {
         loop {
             changes.borrow_and_update();
-            let snapshot = log.snapshot();
-            if ready(&snapshot) {
-                return Some(snapshot);
+            {
+                let entries = log.entries.lock().unwrap_or_else(PoisonError::into_inner);
+                if ready(&entries) {
+                    return Some(entries.clone());
+                }
             }
             if changes.changed().await.is_err() {
                 return None;

@@ -21,6 +21,9 @@ use super::delivery::{self, Delivery};
 use super::server::{self, Shared};
 use super::state::{Account, PaymentSnapshot, PendingCode, State};
 
+/// How long the sandbox keeps an idle keep-alive connection open.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Entry point: [`Sandbox::builder`] configures and starts a sandbox.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -183,6 +186,14 @@ impl SandboxBuilder {
         let server =
             HttpServer::new(move || App::new().app_data(data.clone()).configure(server::routes))
                 .workers(self.workers)
+                // HTTP clients keep idle connections in a pool (reqwest for 90
+                // seconds) and may open one they end up not using. With actix-web's
+                // defaults the server closes an idle connection after 5 seconds, or
+                // answers a never-used one with 408, and a request sent on it at
+                // that moment fails. So idle connections stay open until the
+                // client closes them or two minutes pass.
+                .keep_alive(IDLE_CONNECTION_TIMEOUT)
+                .client_request_timeout(Duration::ZERO)
                 .disable_signals()
                 .listen(listener)
                 .map_err(|source| SandboxError::Bind {
