@@ -17,8 +17,8 @@ use serde_json::{Map, Value};
 use tracing::debug;
 use url::Url;
 
+use super::model::{ApiFailure, InitFields, PaymentReply};
 use super::server::Shared;
-use super::state::{ApiFailure, InitFields, PaymentReply};
 
 /// The longest `Description` accepted, in characters.
 const MAX_DESCRIPTION_CHARS: usize = 250;

@@ -261,6 +261,7 @@ pub struct Faults {
     pub delay: Duration,
     /// Holds a payment's notifications until its final status and then
     /// delivers them newest first, each after the previous one finished.
+    /// Held notifications enter the delivery log when they are released.
     pub out_of_order: bool,
     /// Never sends notifications; the delivery log records them as dropped.
     pub drop: bool,

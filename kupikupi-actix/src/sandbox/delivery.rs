@@ -13,10 +13,11 @@ use tracing::{debug, warn};
 use url::Url;
 
 use super::config::{Faults, WrongSecret};
+use super::model::{Notice, Outgoing};
 use super::server::Shared;
-use super::state::{Notice, Outgoing};
 
-/// The most bytes of a rejecting reply kept in the delivery log.
+/// The maximum number of bytes of a rejecting reply's body kept in the
+/// delivery log.
 const LOGGED_BODY_BYTES: usize = 512;
 
 /// One notification and what became of it.
@@ -34,19 +35,20 @@ pub struct Delivery {
     pub payment_id: PaymentId,
     /// The status the notification reports.
     pub status: PaymentStatus,
-    /// Where the delivery stands.
+    /// The delivery's current state.
     pub state: DeliveryState,
     /// Every attempt so far, oldest first.
     pub attempts: Vec<DeliveryAttempt>,
 }
 
-/// Where a delivery stands.
+/// The state of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DeliveryState {
-    /// Queued, held, between attempts, or waiting for an earlier notification
-    /// of its payment.
+    /// Queued, between attempts, or waiting for the notification before it
+    /// in an out-of-order chain. A delivery cut off by
+    /// [`SandboxHandle::stop`](super::SandboxHandle::stop) stays pending.
     Pending,
     /// The shop answered HTTP 200 with the body `OK`.
     Delivered,

@@ -18,8 +18,9 @@ use super::config::{
     DEFAULT_DEADLINE, DEFAULT_DELIVERY_TIMEOUT, Faults, RetrySchedule, SandboxPlatform,
 };
 use super::delivery::{self, Delivery};
+use super::model::{Account, PaymentSnapshot, PendingCode};
 use super::server::{self, Shared};
-use super::state::{Account, PaymentSnapshot, PendingCode, State};
+use super::state::State;
 
 /// How long the sandbox keeps an idle keep-alive connection open.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
@@ -64,7 +65,8 @@ pub struct SandboxBuilder {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SandboxError {
-    /// The configuration is inconsistent; the message says what to change.
+    /// The configuration is inconsistent. The message names the setting to
+    /// change.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),
     /// The port could not be bound.
@@ -147,11 +149,12 @@ impl SandboxBuilder {
     ///
     /// # Errors
     ///
-    /// Returns [`SandboxError::Config`] when no platform is registered, a
-    /// platform UID or customer phone is registered twice, or the deadline,
-    /// delivery timeout or worker count is zero; [`SandboxError::Bind`] when
-    /// the port is taken; and [`SandboxError::HttpClient`] when the
-    /// notification client cannot be created.
+    /// - [`SandboxError::Config`] when no platform is registered, a platform
+    ///   UID or customer phone is registered twice, or the deadline, delivery
+    ///   timeout or worker count is zero.
+    /// - [`SandboxError::Bind`] when the port is taken.
+    /// - [`SandboxError::HttpClient`] when the notification client cannot be
+    ///   created.
     pub async fn start(self) -> Result<SandboxHandle, SandboxError> {
         self.validate()?;
         let customers = unique_customers(self.customers)?;

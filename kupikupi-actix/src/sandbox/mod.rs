@@ -5,7 +5,9 @@
 //! error codes, verifies the `Token` of every request, serves the payment form
 //! at each payment's `PaymentURL`, shows each customer's balance and transfer
 //! codes, and delivers signed notifications to the platform's notification
-//! URL with retries. All state lives in memory.
+//! URL with retries. All state lives in memory and nothing is pruned:
+//! payments and the delivery log grow for as long as the sandbox runs, which
+//! suits test runs and demos rather than weeks of uptime.
 //!
 //! ```
 //! use std::time::Duration;
@@ -68,6 +70,7 @@ mod api;
 mod config;
 mod delivery;
 mod handle;
+mod model;
 mod pages;
 mod server;
 mod state;
@@ -78,4 +81,4 @@ pub use self::config::{
 };
 pub use self::delivery::{AttemptResult, Delivery, DeliveryAttempt, DeliveryState};
 pub use self::handle::{Sandbox, SandboxBuilder, SandboxError, SandboxHandle};
-pub use self::state::{Account, PaymentSnapshot, PendingCode};
+pub use self::model::{Account, PaymentSnapshot, PendingCode};

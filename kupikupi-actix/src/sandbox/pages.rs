@@ -14,8 +14,8 @@ use serde::Deserialize;
 use tracing::debug;
 
 use super::delivery::{AttemptResult, DeliveryState};
+use super::model::{Account, CodeOutcome, FormView};
 use super::server::Shared;
-use super::state::{Account, CodeOutcome, FormView};
 
 pub(super) fn routes(config: &mut web::ServiceConfig) {
     config

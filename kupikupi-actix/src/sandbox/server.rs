@@ -14,7 +14,8 @@ use url::Url;
 
 use super::config::RetrySchedule;
 use super::delivery::{self, DeliveryLog};
-use super::state::{ApiFailure, Outbox, State};
+use super::model::{ApiFailure, Outbox};
+use super::state::State;
 use super::{admin, api, pages};
 
 /// Everything the handlers and tasks of one sandbox share.
@@ -63,7 +64,7 @@ impl Shared {
         let mut outbox = Outbox::default();
         let result = {
             let mut state = self.state.lock().map_err(|_| {
-                warn!("sandbox state lock is poisoned; answering with an internal error");
+                warn!("sandbox state lock is poisoned; returning error code 99");
                 ApiFailure::internal("the sandbox state is unavailable")
             })?;
             change(&mut state, Instant::now(), &mut outbox)

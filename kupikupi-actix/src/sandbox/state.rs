@@ -14,97 +14,16 @@ use std::time::{Duration, Instant};
 
 use kupikupi::wire::error_code;
 use kupikupi::{Kopecks, OrderId, PaymentId, PaymentStatus, Phone, SecretKey, UidPlatform};
-use serde::Serialize;
 use url::Url;
 
 use super::config::{Faults, SandboxPlatform};
+use super::model::{
+    Account, ApiFailure, CodeOutcome, FormView, InitFields, Notice, Outbox, Outgoing, PaymentReply,
+    PaymentSnapshot, PendingCode,
+};
 
 /// Wrong codes a form accepts; the next wrong code rejects the payment.
 pub(crate) const MAX_WRONG_CODES: u8 = 3;
-
-/// A refusal of an API call: the protocol's error code, a message, and the
-/// details (the name of the field at fault, where there is one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiFailure {
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-    pub(crate) details: String,
-}
-
-impl ApiFailure {
-    pub(crate) fn new(
-        code: &'static str,
-        message: impl Into<String>,
-        details: impl Into<String>,
-    ) -> Self {
-        ApiFailure {
-            code,
-            message: message.into(),
-            details: details.into(),
-        }
-    }
-
-    /// Code 3 for a missing field; `Details` is the field's name.
-    pub(crate) fn missing(field: &str) -> Self {
-        ApiFailure::new(
-            error_code::INVALID_REQUEST,
-            format!("invalid request: the field {field} is missing"),
-            field,
-        )
-    }
-
-    /// Code 3 for a malformed field; `Details` is the field's name.
-    pub(crate) fn invalid(field: &str, problem: impl std::fmt::Display) -> Self {
-        ApiFailure::new(
-            error_code::INVALID_REQUEST,
-            format!("invalid request: the field {field} is invalid: {problem}"),
-            field,
-        )
-    }
-
-    /// Code 3 for a body that is not a JSON object with unique keys.
-    pub(crate) fn invalid_body(problem: impl std::fmt::Display) -> Self {
-        ApiFailure::new(
-            error_code::INVALID_REQUEST,
-            format!("invalid request: {problem}"),
-            "body",
-        )
-    }
-
-    /// Code 99.
-    pub(crate) fn internal(details: impl Into<String>) -> Self {
-        ApiFailure::new(error_code::INTERNAL, "internal error", details)
-    }
-}
-
-/// A notification to deliver, with the fields it carries besides the Token.
-#[derive(Debug, Clone)]
-pub(crate) struct Notice {
-    pub(crate) uid: UidPlatform,
-    pub(crate) order_id: OrderId,
-    pub(crate) payment_id: PaymentId,
-    pub(crate) amount: Kopecks,
-    pub(crate) phone: Phone,
-    pub(crate) status: PaymentStatus,
-    pub(crate) success: bool,
-    pub(crate) error_code: &'static str,
-}
-
-/// Notifications to deliver one after another, with the platform's faults as
-/// they were when the notifications were released.
-#[derive(Debug)]
-pub(crate) struct Outgoing {
-    pub(crate) chain: Vec<Notice>,
-    pub(crate) faults: Faults,
-}
-
-/// What a state change asks to happen once the lock is released.
-#[derive(Debug, Default)]
-pub(crate) struct Outbox {
-    pub(crate) outgoing: Vec<Outgoing>,
-    /// Payments whose deadline timer has to be started.
-    pub(crate) deadlines: Vec<(PaymentId, Duration)>,
-}
 
 #[derive(Debug)]
 struct PlatformState {
@@ -133,108 +52,6 @@ struct PaymentRecord {
     /// Notifications held back by the out-of-order fault until the payment
     /// is final.
     held: Vec<Notice>,
-}
-
-/// The fields of a valid `Init` request.
-#[derive(Debug)]
-pub(crate) struct InitFields {
-    pub(crate) phone: Phone,
-    pub(crate) order_id: OrderId,
-    pub(crate) amount: Kopecks,
-    pub(crate) description: Option<String>,
-    pub(crate) success_url: Option<Url>,
-    pub(crate) fail_url: Option<Url>,
-}
-
-/// A payment as `Init` and `CheckOut` report it.
-#[derive(Debug, Clone)]
-pub(crate) struct PaymentReply {
-    pub(crate) order_id: OrderId,
-    pub(crate) amount: Kopecks,
-    pub(crate) payment_id: PaymentId,
-    pub(crate) status: PaymentStatus,
-    pub(crate) form_url: Url,
-}
-
-/// What the payment form shows.
-#[derive(Debug, Clone)]
-pub(crate) struct FormView {
-    pub(crate) form_key: String,
-    pub(crate) shop_name: String,
-    pub(crate) description: Option<String>,
-    pub(crate) order_id: OrderId,
-    pub(crate) amount: Kopecks,
-    pub(crate) phone: Phone,
-    pub(crate) status: PaymentStatus,
-    pub(crate) codes_left: u8,
-    pub(crate) time_left: Duration,
-    /// Where the customer goes now that the payment is final, if the merchant
-    /// sent a URL for this outcome.
-    pub(crate) return_url: Option<Url>,
-}
-
-/// The result of a code entered on the form.
-#[derive(Debug, Clone)]
-pub(crate) enum CodeOutcome {
-    /// The payment is final (now or already); the view says how it ended.
-    Final(FormView),
-    /// The code was wrong and the form takes more tries.
-    WrongCode(FormView),
-}
-
-/// A transfer code the customer has not used yet, as the account page and
-/// [`SandboxHandle::pending_codes`](super::SandboxHandle::pending_codes) list it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct PendingCode {
-    /// The payment the code confirms.
-    pub payment_id: PaymentId,
-    /// The merchant's platform.
-    pub uid_platform: UidPlatform,
-    /// The merchant's order id.
-    pub order_id: OrderId,
-    /// The amount the code transfers.
-    pub amount: Kopecks,
-    /// The transfer code to type on the form: six digits.
-    pub code: String,
-    /// The payment's status, `NEW` or `FORM_SHOWED`.
-    pub status: PaymentStatus,
-    /// The payment form's address.
-    pub payment_url: Url,
-}
-
-/// A customer's account: balance and unused transfer codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct Account {
-    /// The customer's phone, as the 11-digit integer the protocol uses.
-    pub phone: Phone,
-    /// The points balance.
-    pub balance: Kopecks,
-    /// Codes of the customer's open payments, oldest first.
-    pub pending: Vec<PendingCode>,
-}
-
-/// A payment as the sandbox stores it, for tests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct PaymentSnapshot {
-    /// The payment's id.
-    pub payment_id: PaymentId,
-    /// The merchant's platform.
-    pub uid_platform: UidPlatform,
-    /// The merchant's order id.
-    pub order_id: OrderId,
-    /// The amount.
-    pub amount: Kopecks,
-    /// The paying customer.
-    pub phone: Phone,
-    /// The current status.
-    pub status: PaymentStatus,
-    /// Wrong codes entered so far.
-    pub wrong_codes: u8,
-    /// The payment form's address.
-    pub payment_url: Url,
 }
 
 /// All sandbox state behind one mutex.
@@ -761,7 +578,7 @@ fn conflict(details: &str) -> ApiFailure {
     ApiFailure::new(error_code::PAYMENT_CONFLICT, "payment conflict", details)
 }
 
-/// A random number for ids and codes. `RandomState` seeds each hasher from
+/// Returns a random number for ids and codes. `RandomState` seeds each hasher from
 /// the operating system's randomness once per thread and then varies it, so
 /// the numbers are unpredictable enough for a test service but are not meant
 /// to resist an attacker.
@@ -770,4 +587,192 @@ pub(crate) fn random_u64() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::config::Faults;
+
+    const DEADLINE: Duration = Duration::from_secs(60);
+
+    fn uid() -> UidPlatform {
+        UidPlatform::new("shop").unwrap()
+    }
+
+    fn phone() -> Phone {
+        Phone::parse("79001234567").unwrap()
+    }
+
+    fn state(faults: Faults) -> State {
+        let platform =
+            SandboxPlatform::new(uid(), SecretKey::new("secret").unwrap()).faults(faults);
+        let customers = HashMap::from([(phone(), Kopecks::new(1_000))]);
+        State::new(
+            Url::parse("http://127.0.0.1:1/").unwrap(),
+            DEADLINE,
+            vec![platform],
+            customers,
+        )
+    }
+
+    fn fields(order_id: &str, amount: u64) -> InitFields {
+        InitFields {
+            phone: phone(),
+            order_id: OrderId::new(order_id).unwrap(),
+            amount: Kopecks::new(amount),
+            description: None,
+            success_url: None,
+            fail_url: None,
+        }
+    }
+
+    /// The form key of a payment, from its form URL.
+    fn key(reply: &PaymentReply) -> String {
+        reply.form_url.path().trim_start_matches("/pay/").to_owned()
+    }
+
+    fn statuses(outbox: &Outbox) -> Vec<Vec<PaymentStatus>> {
+        outbox
+            .outgoing
+            .iter()
+            .map(|outgoing| {
+                outgoing
+                    .chain
+                    .iter()
+                    .map(|notice| notice.status.clone())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn init_queues_deadline_and_no_notification() {
+        let mut state = state(Faults::none());
+        let mut outbox = Outbox::default();
+        let reply = state
+            .init(&uid(), fields("1", 100), Instant::now(), &mut outbox)
+            .unwrap();
+        assert_eq!(reply.status, PaymentStatus::New);
+        assert!(outbox.outgoing.is_empty());
+        assert_eq!(outbox.deadlines, [(reply.payment_id, DEADLINE)]);
+    }
+
+    #[test]
+    fn third_wrong_code_rejects() {
+        let mut state = state(Faults::none());
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        let reply = state
+            .init(&uid(), fields("1", 100), now, &mut outbox)
+            .unwrap();
+        let form_key = key(&reply);
+        for codes_left in [2, 1] {
+            let outcome = state.submit_code(&form_key, "wrong", now, &mut outbox);
+            assert!(matches!(
+                outcome,
+                Ok(Some(CodeOutcome::WrongCode(ref view))) if view.codes_left == codes_left
+            ));
+        }
+        let last = state.submit_code(&form_key, "wrong", now, &mut outbox);
+        assert!(matches!(
+            last,
+            Ok(Some(CodeOutcome::Final(ref view))) if view.status == PaymentStatus::Rejected
+        ));
+        assert_eq!(statuses(&outbox), [[PaymentStatus::Rejected]]);
+    }
+
+    #[test]
+    fn overdue_payment_expires_once() {
+        let mut state = state(Faults::none());
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        let reply = state
+            .init(&uid(), fields("1", 100), now, &mut outbox)
+            .unwrap();
+        assert!(!state.expire_if_due(&reply.payment_id, now, &mut outbox));
+
+        let later = now + DEADLINE;
+        assert!(state.expire_if_due(&reply.payment_id, later, &mut outbox));
+        assert!(!state.expire_if_due(&reply.payment_id, later, &mut outbox));
+        assert_eq!(statuses(&outbox), [[PaymentStatus::DeadlineExpired]]);
+        let view = state.open_form(&key(&reply), later, &mut outbox).unwrap();
+        assert_eq!(view.status, PaymentStatus::DeadlineExpired);
+    }
+
+    #[test]
+    fn out_of_order_releases_reversed_at_final() {
+        let mut state = state(Faults::none().out_of_order(true));
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        let reply = state
+            .init(&uid(), fields("1", 100), now, &mut outbox)
+            .unwrap();
+        state.open_form(&key(&reply), now, &mut outbox).unwrap();
+        assert!(outbox.outgoing.is_empty(), "FORM_SHOWED is held");
+
+        state.cancel(&key(&reply), now, &mut outbox).unwrap();
+        assert_eq!(
+            statuses(&outbox),
+            [[PaymentStatus::Canceled, PaymentStatus::FormShowed]]
+        );
+    }
+
+    #[test]
+    fn held_notifications_survive_fault_change() {
+        let mut state = state(Faults::none().out_of_order(true));
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        let reply = state
+            .init(&uid(), fields("1", 100), now, &mut outbox)
+            .unwrap();
+        state.open_form(&key(&reply), now, &mut outbox).unwrap();
+        assert!(state.set_faults(&uid(), Faults::none()));
+
+        state.cancel(&key(&reply), now, &mut outbox).unwrap();
+        assert_eq!(
+            statuses(&outbox),
+            [[PaymentStatus::Canceled, PaymentStatus::FormShowed]]
+        );
+    }
+
+    #[test]
+    fn right_code_moves_points_once() {
+        let mut state = state(Faults::none());
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        let reply = state
+            .init(&uid(), fields("1", 300), now, &mut outbox)
+            .unwrap();
+        let code = state.account(&phone(), now, &mut outbox).unwrap().pending[0]
+            .code
+            .clone();
+        for _ in 0..2 {
+            state
+                .submit_code(&key(&reply), &code, now, &mut outbox)
+                .unwrap();
+        }
+        assert_eq!(state.balance(&phone()), Some(Kopecks::new(700)));
+        assert_eq!(state.received(&uid()), Some(Kopecks::new(300)));
+        assert_eq!(statuses(&outbox), [[PaymentStatus::Confirmed]]);
+    }
+
+    #[test]
+    fn codes_are_six_digits() {
+        let mut state = state(Faults::none());
+        let mut outbox = Outbox::default();
+        let now = Instant::now();
+        for order in 0..20 {
+            let order_id = order.to_string();
+            state
+                .init(&uid(), fields(&order_id, 1), now, &mut outbox)
+                .unwrap();
+        }
+        let account = state.account(&phone(), now, &mut outbox).unwrap();
+        assert_eq!(account.pending.len(), 20);
+        for pending in account.pending {
+            assert_eq!(pending.code.len(), 6, "{}", pending.code);
+            assert!(pending.code.chars().all(|digit| digit.is_ascii_digit()));
+        }
+    }
 }
