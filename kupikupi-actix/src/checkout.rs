@@ -13,7 +13,7 @@ use crate::respond::{Problem, escape_html, page, see_other};
 use crate::routes::Shared;
 use crate::store::{EventSource, IdOf, LoadedOrder, OrderStore};
 
-/// The largest checkout form accepted: it holds one phone number.
+/// The largest checkout form accepted; the form contains one phone number.
 const MAX_FORM_BYTES: usize = 4 * 1024;
 
 pub(crate) async fn handle<S: OrderStore>(
@@ -34,8 +34,8 @@ pub(crate) async fn handle<S: OrderStore>(
     }
 }
 
-/// The merchant's order id from the path, accepted only in its canonical
-/// text form, so that one order has exactly one address.
+/// Parses the merchant's order id from the path. Only the id's canonical
+/// text form is accepted, so that one order has exactly one address.
 pub(crate) fn path_id<S: OrderStore>(request: &HttpRequest) -> Option<IdOf<S>> {
     let text = request.match_info().get("order_id")?;
     let id: IdOf<S> = text.parse().ok()?;

@@ -4,7 +4,7 @@
 //! with `#[derive(KupiKupiOrder)]`, implements [`OrderStore`] over its
 //! database, and mounts [`KupiKupiRoutes`]. The routes start payments, send
 //! the customer to the service's form, receive the service's notifications
-//! and check the payment when the customer comes back; every outcome is
+//! and check the payment when the customer comes back. Every outcome is
 //! written through the store. The routes keep no state of their own besides
 //! in-process locks, so any number of shop instances can run them.
 //!
@@ -73,10 +73,16 @@
 //! </form>
 //! ```
 //!
-//! A `phone` field in that form is used instead of the order's phone; an
-//! order without a phone gets a page that asks for it. Register
-//! `https://shop.example/kupikupi/notifications` as the NotificationURL at
-//! the service.
+//! A `phone` field in that form is used instead of the order's phone, and
+//! an order without a phone gets a page that asks for it.
+//!
+//! [`KupiKupiRoutes::public_base_url`] is the shop's public address. The
+//! payment form sends the customer back to
+//! `https://shop.example/kupikupi/return/{id}`, and relative `success_url`
+//! and `fail_url` templates such as `/orders/{id}` are resolved against it.
+//!
+//! Register `https://shop.example/kupikupi/notifications` as the
+//! NotificationURL at the service.
 //!
 //! `App::configure` works too: `App::new().configure(kupikupi_actix::configure(&routes))`.
 //!

@@ -12,11 +12,12 @@ const MIN_SWEEP_LEN: usize = 64;
 
 /// A map of async locks keyed by order.
 ///
-/// An entry lives only while someone holds or waits for its lock: the last
-/// guard to drop removes it. A waiter whose future is dropped before it got
-/// the lock can leave an entry nobody uses; those are swept whenever the map
-/// has grown to twice its size after the previous sweep, so the map stays
-/// within twice the number of orders in flight.
+/// An entry lives only while a task holds or waits for its lock, because the
+/// last guard to drop removes it. A waiter whose future is dropped before it
+/// got the lock can leave an unused entry behind. Unused entries are swept
+/// whenever the map has grown to twice its size after the previous sweep,
+/// so the map stays within twice the number of orders in flight (and at
+/// least 64 entries).
 #[derive(Debug)]
 pub(crate) struct KeyedLocks<K> {
     inner: Arc<Mutex<Entries<K>>>,

@@ -1,7 +1,7 @@
 //! `GET {prefix}/return/{id}`: the customer comes back from the payment
 //! form. The payment is checked with `CheckOut` and recorded as a
 //! notification would be, so a lost notification cannot leave a paid order
-//! unpaid; then the customer goes on to the order's success or fail URL.
+//! unpaid. Then the customer goes on to the order's success or fail URL.
 //! The query string is never read.
 
 use actix_web::http::StatusCode;

@@ -40,7 +40,7 @@ pub struct KupiKupiRoutes<S: OrderStore> {
     shared: Shared<S>,
 }
 
-/// What every handler needs, shared by all workers.
+/// The handlers' shared state: one per mount, used by all workers.
 pub(crate) struct Shared<S: OrderStore> {
     pub(crate) method: Arc<dyn PaymentMethod>,
     pub(crate) store: Arc<S>,
@@ -253,6 +253,7 @@ impl<S: OrderStore> Shared<S> {
     /// The path of one of the routes for an order, such as
     /// `/kupikupi/checkout/42`, with the id percent-encoded.
     pub(crate) fn route_path(&self, route: &str, id: &IdOf<S>) -> String {
+        // The URL only encodes the path; a constant absolute URL always parses.
         let Ok(mut url) = Url::parse("http://localhost/") else {
             return String::new();
         };
@@ -274,7 +275,11 @@ impl<S: OrderStore> Shared<S> {
         } else {
             (<S::Order as KupiKupiOrder>::FAIL_URL, order.fail_url())
         };
-        let target = resolve_return_target(template?, &filled?, self.public_base_url.as_deref());
+        let filled = filled?;
+        // An order type that overrides the URL methods instead of setting the
+        // templates is checked against the URL it returns.
+        let template = template.unwrap_or(&filled);
+        let target = resolve_return_target(template, &filled, self.public_base_url.as_deref());
         if target.is_none() {
             warn!(
                 order_id = %order.id(),

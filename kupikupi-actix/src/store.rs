@@ -32,11 +32,12 @@ pub type IdOf<S> = <<S as OrderStore>::Order as KupiKupiOrder>::Id;
 ///    forward.
 /// 3. **`record` is durable and idempotent.** It returns `Ok` only after the
 ///    write is committed. Recording an event that is already recorded
-///    changes nothing and still returns `Ok`: the compare-and-set makes this
-///    true for payment changes, and [`EventKind::AmountMismatch`] and
-///    [`EventKind::ConflictingFinalStatus`], which leave the recorded
-///    payment as it is, should be stored under a unique key such as (order,
-///    payment id, kind, status) so a redelivery does not add a second row.
+///    changes nothing and still returns `Ok`. The compare-and-set makes this
+///    true for payment changes. [`EventKind::AmountMismatch`] and
+///    [`EventKind::ConflictingFinalStatus`] leave the recorded payment as it
+///    is and need no compare-and-set; store them under a unique key such as
+///    (order, payment id, kind, status), so that a redelivery does not add a
+///    second row.
 /// 4. **[`EventKind::Paid`] marks the order paid in the same atomic write**
 ///    that stores the payment, so the order is never paid without its
 ///    payment record or the other way round.
