@@ -125,3 +125,86 @@ fn public_base_url_rejects_unusable_urls() {
         .public_base_url("https://shop.example/");
     assert!(accepted.is_ok());
 }
+
+/// An order type as a shop writes it, with the derive.
+#[derive(Clone, kupikupi::KupiKupiOrder)]
+#[kupikupi(id_prefix = "d-", success_url = "/orders/{id}", fail_url = "/cart")]
+struct DerivedOrder {
+    #[kupikupi(id)]
+    id: i64,
+    #[kupikupi(amount)]
+    total_kopecks: i64,
+    #[kupikupi(phone)]
+    phone: Option<String>,
+}
+
+#[derive(Default)]
+struct DerivedStore {
+    payment: std::sync::Mutex<Option<kupikupi_actix::RecordedPayment>>,
+}
+
+#[kupikupi_actix::async_trait]
+impl kupikupi_actix::OrderStore for DerivedStore {
+    type Order = DerivedOrder;
+    type Error = std::convert::Infallible;
+
+    async fn load(
+        &self,
+        id: &i64,
+    ) -> Result<Option<kupikupi_actix::LoadedOrder<DerivedOrder>>, Self::Error> {
+        let order = DerivedOrder {
+            id: *id,
+            total_kopecks: 4_200,
+            phone: None,
+        };
+        let payment = self.payment.lock().unwrap().clone();
+        Ok((*id == 5).then(|| kupikupi_actix::LoadedOrder::new(order, payment)))
+    }
+
+    async fn record(
+        &self,
+        _id: &i64,
+        event: &kupikupi_actix::PaymentEvent,
+    ) -> Result<kupikupi_actix::RecordOutcome, Self::Error> {
+        let mut payment = self.payment.lock().unwrap();
+        if let Some(new_payment) = event.new_payment() {
+            if *payment != event.expected {
+                return Ok(kupikupi_actix::RecordOutcome::Outdated);
+            }
+            *payment = Some(new_payment);
+        }
+        Ok(kupikupi_actix::RecordOutcome::Recorded)
+    }
+}
+
+#[tokio::test]
+async fn derived_order_type_gets_paid() {
+    let store = Arc::new(DerivedStore::default());
+    let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store));
+    let (base, handle) = serve(move || App::new().service(routes.finish())).await;
+    let body = kupikupi::token::sign_json(
+        &format!(
+            r#"{{"UidPlatform":"{UID}","OrderId":"d-5","PaymentId":"p-5","Amount":4200,"Status":"CONFIRMED"}}"#
+        ),
+        &secret(),
+    )
+    .unwrap();
+    let response = http()
+        .post(base.join("kupikupi/notifications").unwrap())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let recorded = store.payment.lock().unwrap().clone().unwrap();
+    assert!(recorded.status.is_paid());
+
+    let checkout = http()
+        .post(base.join("kupikupi/checkout/5").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&checkout).as_deref(), Some("/orders/5"));
+    handle.stop(false).await;
+}
