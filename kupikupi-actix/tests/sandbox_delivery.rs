@@ -267,7 +267,7 @@ async fn delay_fault_lets_later_notification_overtake() {
     let receiver = Receiver::start(Vec::new()).await;
     let sandbox = start_with(&receiver).await;
     sandbox
-        .set_faults(&uid(), Faults::none().delay(Duration::from_millis(500)))
+        .set_faults(&uid(), Faults::none().delay(Duration::from_secs(2)))
         .unwrap();
     pay(&sandbox, "slow-1", 1_000).await;
     // Faults are read when a notification is queued, so the next payment's
