@@ -4,17 +4,21 @@
 //! Both servers run on 127.0.0.1 in this process with the same number of
 //! workers. One load driver (reqwest, with a fixed number of concurrent
 //! requests and a fixed request count per round) drives them in turn. It
-//! alternates which server goes first, for several rounds after a warm-up
-//! round, and prints requests per second per round and the median ratio of
-//! the route to the bare handler.
+//! alternates between the servers in ten slices per round, for several
+//! rounds after a warm-up round, and prints requests per second per round
+//! and the median ratio of the route to the bare handler.
 //!
 //! ```text
 //! cargo bench -p kupikupi-actix --bench notifications
 //! ```
 //!
 //! Settings, from the environment: `BENCH_REQUESTS` per round (default
-//! 20000), `BENCH_CONCURRENCY` (default 32), `BENCH_ROUNDS` (default 5) and
-//! `BENCH_WORKERS`, the server workers of each server (default 1).
+//! 60000), `BENCH_CONCURRENCY` (default 64), `BENCH_ROUNDS` (default 7),
+//! `BENCH_WORKERS`, the server workers of each server (default 1), and
+//! `BENCH_DRIVER_THREADS`, the load driver's threads (default 2). The driver
+//! gets more threads than the server so that the server, not the driver,
+//! limits the rate; with one driver thread both servers run at the driver's
+//! speed and the ratio stays near 1.
 //!
 //! The notifications are signed `CONFIRMED` reports for 1000 orders of an
 //! in-memory store. The warm-up round records each order as paid once;
@@ -53,6 +57,8 @@ const UID: &str = "bench-shop";
 const SECRET: &str = "bench-shop-secret";
 const ORDERS: u64 = 1000;
 const AMOUNT: u64 = 4_990;
+/// How many alternating slices of each server a round has.
+const SLICES: usize = 10;
 
 struct Order {
     id: u64,
@@ -186,7 +192,7 @@ fn signed_bodies() -> Vec<web::Bytes> {
 }
 
 /// Sends `requests` notifications with `concurrency` requests in flight and
-/// returns the requests per second. Panics on any reply but `200 OK`.
+/// returns the seconds taken. Panics on any reply but `200 OK`.
 async fn drive(
     http: &reqwest::Client,
     url: &Url,
@@ -226,8 +232,7 @@ async fn drive(
     while let Some(result) = tasks.join_next().await {
         result.unwrap();
     }
-    let seconds = started.elapsed().as_secs_f64();
-    requests as f64 / seconds
+    started.elapsed().as_secs_f64()
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -241,12 +246,13 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let requests = setting("BENCH_REQUESTS", 20_000);
-    let concurrency = setting("BENCH_CONCURRENCY", 32);
-    let rounds = setting("BENCH_ROUNDS", 5);
+    let requests = setting("BENCH_REQUESTS", 60_000);
+    let concurrency = setting("BENCH_CONCURRENCY", 64);
+    let rounds = setting("BENCH_ROUNDS", 7);
     let workers = setting("BENCH_WORKERS", 1);
+    let driver_threads = setting("BENCH_DRIVER_THREADS", 2);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(driver_threads)
         .enable_all()
         .build()
         .unwrap();
@@ -262,23 +268,33 @@ fn main() {
         let bodies = Arc::new(signed_bodies());
 
         println!(
-            "notification route vs bare handler: {requests} requests per round, {concurrency} concurrent, {rounds} rounds, {workers} server worker(s) each"
+            "notification route vs bare handler: {requests} requests per round, {concurrency} concurrent, {rounds} rounds, {workers} server worker(s) each, {driver_threads} driver thread(s)"
         );
-        let warm_bare = drive(&http, &bare_url, &bodies, requests / 4, concurrency).await;
-        let warm_routes = drive(&http, &routes_url, &bodies, requests / 4, concurrency).await;
-        println!("warm-up: bare {warm_bare:.0} req/s, route {warm_routes:.0} req/s");
+        let warm_up = requests / 4;
+        let warm_bare = warm_up as f64 / drive(&http, &bare_url, &bodies, warm_up, concurrency).await;
+        let warm_route =
+            warm_up as f64 / drive(&http, &routes_url, &bodies, warm_up, concurrency).await;
+        println!("warm-up: bare {warm_bare:.0} req/s, route {warm_route:.0} req/s");
 
+        // Each round alternates short slices of the two servers, so that
+        // both see the same background load on the machine.
+        let slice = (requests / SLICES).max(1);
         let mut ratios = Vec::with_capacity(rounds);
         for round in 1..=rounds {
-            let (bare, route) = if round % 2 == 1 {
-                let bare = drive(&http, &bare_url, &bodies, requests, concurrency).await;
-                let route = drive(&http, &routes_url, &bodies, requests, concurrency).await;
-                (bare, route)
-            } else {
-                let route = drive(&http, &routes_url, &bodies, requests, concurrency).await;
-                let bare = drive(&http, &bare_url, &bodies, requests, concurrency).await;
-                (bare, route)
-            };
+            let mut bare_seconds = 0.0;
+            let mut route_seconds = 0.0;
+            for index in 0..SLICES {
+                if (round + index) % 2 == 0 {
+                    bare_seconds += drive(&http, &bare_url, &bodies, slice, concurrency).await;
+                    route_seconds += drive(&http, &routes_url, &bodies, slice, concurrency).await;
+                } else {
+                    route_seconds += drive(&http, &routes_url, &bodies, slice, concurrency).await;
+                    bare_seconds += drive(&http, &bare_url, &bodies, slice, concurrency).await;
+                }
+            }
+            let total = (slice * SLICES) as f64;
+            let bare = total / bare_seconds;
+            let route = total / route_seconds;
             let ratio = route / bare;
             println!(
                 "round {round}: bare {bare:.0} req/s, route {route:.0} req/s, ratio {ratio:.3}"
