@@ -11,14 +11,13 @@
 //! # Adding KupiKupi to a shop
 //!
 //! These are all the lines an existing actix-web shop adds, marked `// +`:
-//! 14, counting the derive attributes. The store's two methods call the
-//! shop's own database functions; the compare-and-set they perform is
-//! described at [`OrderStore`].
+//! 15, counting the `use` lines and the derive attributes. The hidden lines
+//! are the shop's existing code. The store's two methods call the shop's own
+//! database functions, whose compare-and-set is described at [`OrderStore`].
 //!
 //! ```no_run
 //! use kupikupi::{Client, KupiKupi, KupiKupiOrder, SecretKey, UidPlatform}; // +
 //! use kupikupi_actix::{KupiKupiRoutes, LoadedOrder, OrderStore, PaymentEvent, RecordOutcome}; // +
-//! # use std::sync::Arc;
 //! # use actix_web::{App, HttpServer};
 //! # #[derive(Debug)] struct DbError;
 //! # impl std::fmt::Display for DbError {
@@ -51,7 +50,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     # let db = Db;
 //!     let client = Client::builder(UidPlatform::new("M2hULcD5OiYGkmSK")?, SecretKey::new(std::env::var("KUPIKUPI_SECRET_KEY")?)?, "https://api.kupikupi.example/").build()?; // +
-//!     let routes = KupiKupiRoutes::new(Arc::new(KupiKupi::new(client)), db.clone()).public_base_url("https://shop.example/")?; // +
+//!     let routes = KupiKupiRoutes::new(std::sync::Arc::new(KupiKupi::new(client)), db.clone()).public_base_url("https://shop.example/")?; // +
 //!     HttpServer::new(move || {
 //!         App::new()
 //!             .service(routes.finish()) // +
