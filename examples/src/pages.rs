@@ -117,8 +117,8 @@ async fn catalogue(state: web::Data<ShopState>) -> HttpResponse {
             "<section class=\"product\">\n<h2>{name}</h2>\n<p>{price}</p>\n\
              <form method=\"post\" action=\"/orders\">\n\
              <input type=\"hidden\" name=\"sku\" value=\"{sku}\">\n\
-             <label>Phone <input name=\"phone\" type=\"tel\" required value=\"{phone}\" \
-             placeholder=\"+7 900 123-45-67\"></label>\n\
+             <label>Phone <input id=\"phone-{sku}\" name=\"phone\" type=\"tel\" required \
+             value=\"{phone}\" placeholder=\"+7 900 123-45-67\"></label>\n\
              <button type=\"submit\" id=\"order-{sku}\">Order</button>\n</form>\n</section>\n",
             name = escape(product.name),
             price = escape(&price(product.price_kopecks)),
