@@ -500,3 +500,31 @@ async fn get_on_notifications_not_allowed() {
     assert_eq!(shop.store.calls(), 0);
     shop.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_store_pay_once() {
+    // Two shop instances have separate in-process locks; only the store's
+    // compare-and-set keeps them from recording the same payment twice.
+    let store = MemoryStore::new();
+    store.add(1, AMOUNT, None);
+    let first = Arc::new(shop(method_unreachable(), Arc::clone(&store)).await);
+    let second = Arc::new(shop(method_unreachable(), Arc::clone(&store)).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in 0..120 {
+        let shop = Arc::clone(if index % 2 == 0 { &first } else { &second });
+        let status = ["NEW", "FORM_SHOWED", "CONFIRMED"][index % 3];
+        let body = notification(1, "p-1", AMOUNT, status);
+        tasks.spawn(async move { deliver(&shop, body).await });
+    }
+    while let Some(reply) = tasks.join_next().await {
+        let (status, body) = reply.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(body, "OK");
+    }
+    assert_eq!(store.status(1), Some(PaymentStatus::Confirmed));
+    assert_eq!(store.row(1).paid_times, 1);
+    assert_eq!(store.events_of(EventKind::Paid), 1);
+    assert!(store.events().len() <= 3, "{:?}", store.events());
+    first.stop().await;
+    second.stop().await;
+}
