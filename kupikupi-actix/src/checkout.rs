@@ -97,6 +97,7 @@ async fn checkout<S: OrderStore>(
 
     match shared.method.start_payment(&payment_order).await {
         Ok(InitOutcome::Form(form)) => {
+            record_started(shared, id, &order_id, &form.payment).await;
             if shared.method.is_trusted_form_url(&form.url) {
                 debug!(payment_id = %form.payment.payment_id, status = %form.payment.status, "sending the customer to the payment form");
                 Ok(see_other(form.url.as_str()))
@@ -118,6 +119,25 @@ async fn checkout<S: OrderStore>(
             Err(service_failed())
         }
         Err(error) => start_failed(shared, id, &order_id, amount, error).await,
+    }
+}
+
+/// Records the payment `Init` returned, so that notifications for it are
+/// recognised. A failure here is logged and the customer still goes to the
+/// form: a notification for a payment not on record is confirmed with
+/// `CheckOut` instead, so nothing is lost, only slower.
+async fn record_started<S: OrderStore>(
+    shared: &Shared<S>,
+    id: &IdOf<S>,
+    order_id: &kupikupi::OrderId,
+    payment: &kupikupi::Payment,
+) {
+    let report = Report {
+        payment: payment.clone(),
+        source: EventSource::Init,
+    };
+    if let Err(error) = apply(shared, id, order_id, report).await {
+        warn!(%error, payment_id = %payment.payment_id, "recording the started payment failed; its notifications will be confirmed with CheckOut");
     }
 }
 

@@ -90,6 +90,11 @@
 //! - An order is marked paid only by a `CONFIRMED` status for the order's
 //!   exact amount, from a notification whose Token and `UidPlatform` are
 //!   valid or from the service's own `CheckOut` answer.
+//! - A notification moves only a payment the shop already knows from the
+//!   service's own replies (`Init` at checkout, or `CheckOut`). Any other
+//!   payment id is confirmed with `CheckOut` first, because the Token does
+//!   not bind a value to its field: a captured notification can be re-split
+//!   into another order id and payment id and keep a valid Token.
 //! - A notification is acknowledged (`200 OK`) only after the store
 //!   committed its outcome; otherwise the reply is a 5xx and the service
 //!   delivers it again.

@@ -102,6 +102,15 @@ pub(crate) fn decide(
     order_amount: Kopecks,
     reported_is_latest: bool,
 ) -> Decision {
+    // A notification may only move a payment this shop already knows from
+    // the service's own replies (Init at checkout, or CheckOut). The Token
+    // concatenates values without separators, so a captured notification can
+    // be re-split into another order id and payment id with a valid Token;
+    // any payment id not on record is therefore confirmed with CheckOut.
+    let known_payment = recorded.is_some_and(|recorded| recorded.payment_id == reported.payment_id);
+    if !reported_is_latest && !known_payment {
+        return Decision::AskService;
+    }
     if reported.amount != order_amount {
         return Decision::Record(EventKind::AmountMismatch);
     }
@@ -186,7 +195,7 @@ async fn apply_locked<S: OrderStore>(
     for _ in 0..MAX_RECORD_ATTEMPTS {
         let loaded = load(shared, id).await?;
         let amount = loaded.order.amount().map_err(ApplyError::InvalidOrder)?;
-        let is_latest = report.source == EventSource::CheckOut;
+        let is_latest = report.source != EventSource::Notification;
         let decision = decide(loaded.payment.as_ref(), &report.payment, amount, is_latest);
         match decision {
             Decision::Record(kind) => {
@@ -332,14 +341,41 @@ mod tests {
     }
 
     #[test]
-    fn first_report_recorded() {
+    fn first_service_reply_recorded() {
         assert_eq!(
-            decide(None, &report("p1", New), AMOUNT, false),
+            decide(None, &report("p1", New), AMOUNT, true),
             Decision::Record(EventKind::StatusChanged)
         );
         assert_eq!(
-            decide(None, &report("p1", Confirmed), AMOUNT, false),
+            decide(None, &report("p1", Confirmed), AMOUNT, true),
             Decision::Record(EventKind::Paid)
+        );
+    }
+
+    #[test]
+    fn notification_without_record_asks_service() {
+        assert_eq!(
+            decide(None, &report("p1", Confirmed), AMOUNT, false),
+            Decision::AskService
+        );
+        assert_eq!(
+            decide(None, &report("p1", FormShowed), AMOUNT, false),
+            Decision::AskService
+        );
+    }
+
+    #[test]
+    fn notification_for_unknown_payment_asks_service() {
+        let open = recorded("p1", New);
+        assert_eq!(
+            decide(Some(&open), &report("p2", Confirmed), AMOUNT, false),
+            Decision::AskService
+        );
+        let mut shifted = report("p2", Confirmed);
+        shifted.amount = Kopecks::new(499);
+        assert_eq!(
+            decide(Some(&open), &shifted, AMOUNT, false),
+            Decision::AskService
         );
     }
 
@@ -347,8 +383,13 @@ mod tests {
     fn other_amount_is_mismatch() {
         let mut payment = report("p1", Confirmed);
         payment.amount = Kopecks::new(499);
+        let open = recorded("p1", New);
         assert_eq!(
-            decide(None, &payment, AMOUNT, false),
+            decide(Some(&open), &payment, AMOUNT, false),
+            Decision::Record(EventKind::AmountMismatch)
+        );
+        assert_eq!(
+            decide(None, &payment, AMOUNT, true),
             Decision::Record(EventKind::AmountMismatch)
         );
     }
@@ -396,7 +437,7 @@ mod tests {
     fn confirmed_other_payment_pays_open_order() {
         let failed = recorded("p1", Rejected);
         assert_eq!(
-            decide(Some(&failed), &report("p2", Confirmed), AMOUNT, false),
+            decide(Some(&failed), &report("p2", Confirmed), AMOUNT, true),
             Decision::Record(EventKind::Paid)
         );
     }
@@ -405,7 +446,7 @@ mod tests {
     fn other_payment_after_paid_is_stale() {
         let paid = recorded("p1", Confirmed);
         assert_eq!(
-            decide(Some(&paid), &report("p2", Canceled), AMOUNT, false),
+            decide(Some(&paid), &report("p2", Canceled), AMOUNT, true),
             Decision::Skip(SkipReason::Stale)
         );
     }

@@ -252,6 +252,9 @@ pub enum EventSource {
     /// from the form, at checkout, or to resolve a status this version does
     /// not know.
     CheckOut,
+    /// The service's reply to `Init` at checkout: the payment just started,
+    /// or the open one the customer is sent back to.
+    Init,
 }
 
 impl EventSource {
@@ -260,6 +263,7 @@ impl EventSource {
         match self {
             EventSource::Notification => "notification",
             EventSource::CheckOut => "check_out",
+            EventSource::Init => "init",
         }
     }
 }

@@ -80,7 +80,7 @@ async fn unknown_order_not_found() {
 #[tokio::test]
 async fn paid_order_redirects_to_success() {
     let store = MemoryStore::new();
-    store.add(1, AMOUNT, Some(RICH));
+    store.add_started(1, AMOUNT, Some(RICH), "p-1");
     let setup = Setup::start(store).await;
     let (status, _) = deliver(&setup.shop, notification(1, "p-1", AMOUNT, "CONFIRMED")).await;
     assert_eq!(status, 200);

@@ -50,7 +50,7 @@ fn every_delivery_order_settles_the_same() {
     };
     proptest!(config, |((last, statuses) in deliveries())| {
         let id = next_id.fetch_add(1, Ordering::SeqCst);
-        shop.store.add(id, AMOUNT, None);
+        shop.store.add_started(id, AMOUNT, None, "pay-1");
         for status in &statuses {
             let (code, body) =
                 runtime.block_on(deliver(&shop, notification(id, "pay-1", AMOUNT, status)));

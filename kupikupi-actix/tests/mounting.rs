@@ -43,7 +43,7 @@ where
 #[tokio::test]
 async fn configure_mounts_beside_shop_routes() {
     let store = MemoryStore::new();
-    store.add(1, AMOUNT, None);
+    store.add_started(1, AMOUNT, None, "p-1");
     let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store));
     let (base, handle) = serve(move || {
         App::new()
@@ -72,7 +72,7 @@ async fn configure_mounts_beside_shop_routes() {
 #[tokio::test]
 async fn custom_prefix_moves_every_route() {
     let store = MemoryStore::new();
-    store.add(1, AMOUNT, None);
+    store.add_started(1, AMOUNT, None, "p-1");
     let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store)).prefix("pay/kk/");
     assert_eq!(routes.path_prefix(), "/pay/kk");
     let (base, handle) = serve(move || App::new().service(routes.finish())).await;
@@ -180,6 +180,11 @@ impl kupikupi_actix::OrderStore for DerivedStore {
 #[tokio::test]
 async fn derived_order_type_gets_paid() {
     let store = Arc::new(DerivedStore::default());
+    // The checkout route records the payment Init started; do the same here.
+    *store.payment.lock().unwrap() = Some(kupikupi_actix::RecordedPayment::new(
+        kupikupi::PaymentId::new("p-5").unwrap(),
+        kupikupi::PaymentStatus::New,
+    ));
     let routes = KupiKupiRoutes::new(method_unreachable(), Arc::clone(&store));
     let (base, handle) = serve(move || App::new().service(routes.finish())).await;
     let body = kupikupi::token::sign_json(

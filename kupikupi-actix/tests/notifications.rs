@@ -19,7 +19,7 @@ const AMOUNT: u64 = 50_000;
 
 async fn shop_with_order(id: u64) -> Shop {
     let store = MemoryStore::new();
-    store.add(id, AMOUNT, Some(RICH));
+    store.add_started(id, AMOUNT, Some(RICH), &format!("p-{id}"));
     shop(method_unreachable(), store).await
 }
 
@@ -95,7 +95,7 @@ async fn forged_tokens_rejected() {
 #[tokio::test]
 async fn tampered_root_fields_rejected() {
     let shop = shop_with_order(1).await;
-    shop.store.add(2, AMOUNT, None);
+    shop.store.add_started(2, AMOUNT, None, "p-2");
     let valid: Map<String, Value> =
         serde_json::from_str(&notification(1, "p-1", AMOUNT, "CANCELED")).unwrap();
     let tampered_values = [
@@ -258,7 +258,7 @@ async fn unknown_order_not_acknowledged() {
     assert_eq!(shop.store.record_calls(), 0);
 
     // Once the order is committed, the service's next delivery is recorded.
-    shop.store.add(7, AMOUNT, None);
+    shop.store.add_started(7, AMOUNT, None, "p-7");
     let (status, reply) = deliver(&shop, body).await;
     assert_eq!((status, reply.as_str()), (200, "OK"));
     assert!(shop.store.is_paid(7));
@@ -506,7 +506,7 @@ async fn two_instances_sharing_store_pay_once() {
     // Two shop instances have separate in-process locks; only the store's
     // compare-and-set keeps them from recording the same payment twice.
     let store = MemoryStore::new();
-    store.add(1, AMOUNT, None);
+    store.add_started(1, AMOUNT, None, "p-1");
     let first = Arc::new(shop(method_unreachable(), Arc::clone(&store)).await);
     let second = Arc::new(shop(method_unreachable(), Arc::clone(&store)).await);
     let mut tasks = tokio::task::JoinSet::new();
@@ -527,4 +527,38 @@ async fn two_instances_sharing_store_pay_once() {
     assert!(store.events().len() <= 3, "{:?}", store.events());
     first.stop().await;
     second.stop().await;
+}
+
+/// The Token concatenates values without separators, and `OrderId` and
+/// `PaymentId` are next to each other in its order, so moving a digit from
+/// one to the other keeps a captured notification's Token valid. The route
+/// must not take the result as a payment of the other order.
+#[tokio::test]
+async fn re_split_notification_does_not_pay_other_order() {
+    let store = MemoryStore::new();
+    store.add_started(12, AMOUNT, None, "1001");
+    store.add_started(121, AMOUNT, None, "p-121");
+    let setup = Setup::start(Arc::clone(&store)).await;
+    let genuine = notification(12, "1001", AMOUNT, "CONFIRMED");
+    let forged = genuine
+        .replace(r#""OrderId":"t-12""#, r#""OrderId":"t-121""#)
+        .replace(r#""PaymentId":"1001""#, r#""PaymentId":"001""#);
+    assert_ne!(forged, genuine);
+    assert!(kupikupi::token::verify(forged.as_bytes(), &secret()).is_ok());
+
+    let (status, body) = deliver(&setup.shop, forged).await;
+    assert_eq!((status, body.as_str()), (200, "OK"));
+    assert!(!store.is_paid(121));
+    assert_eq!(store.record_calls(), 0);
+    setup.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_payment_id_not_trusted_without_check_out() {
+    let shop = shop_with_order(1).await;
+    let (status, body) = deliver(&shop, notification(1, "p-other", AMOUNT, "CONFIRMED")).await;
+    assert!((500..600).contains(&status), "HTTP {status}");
+    assert_ne!(body, "OK");
+    assert!(!shop.store.is_paid(1));
+    assert_eq!(shop.store.record_calls(), 0);
 }

@@ -36,9 +36,11 @@ async fn return_after_dropped_notification_pays() {
     assert_eq!(location(&response).as_deref(), Some(expected.as_str()));
     assert!(setup.shop.store.is_paid(1));
     let events = setup.shop.store.events();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, EventKind::Paid);
-    assert_eq!(events[0].source, EventSource::CheckOut);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].kind, EventKind::StatusChanged);
+    assert_eq!(events[0].source, EventSource::Init);
+    assert_eq!(events[1].kind, EventKind::Paid);
+    assert_eq!(events[1].source, EventSource::CheckOut);
 
     // Coming back again records nothing more.
     let again = get(back.as_str()).await;
@@ -196,7 +198,7 @@ async fn unknown_status_resolved_with_check_out() {
     assert!(
         events
             .iter()
-            .all(|event| event.source == EventSource::CheckOut)
+            .all(|event| event.source != EventSource::Notification)
     );
     assert!(
         events

@@ -16,8 +16,8 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
 use kupikupi::retry::RetryPolicy;
 use kupikupi::{
-    Client, Kopecks, KupiKupi, KupiKupiOrder, OrderError, PaymentMethod, PaymentStatus, Phone,
-    SecretKey, UidPlatform,
+    Client, Kopecks, KupiKupi, KupiKupiOrder, OrderError, PaymentId, PaymentMethod, PaymentStatus,
+    Phone, SecretKey, UidPlatform,
 };
 use kupikupi_actix::sandbox::{RetrySchedule, Sandbox, SandboxBuilder};
 use kupikupi_actix::{
@@ -144,6 +144,15 @@ impl MemoryStore {
                 paid_times: 0,
             },
         );
+    }
+
+    /// Adds an order whose checkout already recorded the payment `Init`
+    /// started, as the checkout route does, so that notifications for that
+    /// payment are recognised without asking the service.
+    pub fn add_started(&self, id: u64, amount: u64, phone: Option<&str>, payment_id: &str) {
+        self.add(id, amount, phone);
+        let payment = RecordedPayment::new(PaymentId::new(payment_id).unwrap(), PaymentStatus::New);
+        self.rows.lock().unwrap().get_mut(&id).unwrap().payment = Some(payment);
     }
 
     pub fn row(&self, id: u64) -> Row {
