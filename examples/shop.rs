@@ -12,8 +12,8 @@
 //! at. Register `{SHOP_PUBLIC_URL}kupikupi/notifications` as the
 //! notification URL at the service.
 //!
-//! Other settings: `SHOP_PORT` (default 8080; a free port is taken when it
-//! is busy), `SHOP_DATABASE` (default `kupikupi-example-shop.sqlite3` in
+//! Other settings: `SHOP_PORT` (default 8080, and a free port when 8080 is
+//! busy), `SHOP_DATABASE` (default `kupikupi-example-shop.sqlite3` in
 //! the system's temporary folder), `SHOP_WORKERS` (default 2) and
 //! `RUST_LOG` (default `info,kupikupi_actix=debug,kupikupi_examples=debug`).
 
@@ -54,11 +54,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let port = match std::env::var("SHOP_PORT") {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("invalid SHOP_PORT {text:?}: write a port number, like 8080"))?,
-        Err(_) => DEFAULT_PORT,
+    // A port the operator chose must be the one used; only the default
+    // gives way to a free port when it is taken.
+    let (port, fall_back_to_free_port) = match std::env::var("SHOP_PORT") {
+        Ok(text) => (
+            text.parse().map_err(|_| {
+                format!("invalid SHOP_PORT {text:?}: write a port number, like 8080")
+            })?,
+            false,
+        ),
+        Err(_) => (DEFAULT_PORT, true),
     };
     let workers = match std::env::var("SHOP_WORKERS") {
         Ok(text) => text
@@ -80,7 +85,7 @@ async fn run() -> Result<(), String> {
 
     let mut config = ShopConfig::new(database, service);
     config.port = port;
-    config.fall_back_to_free_port = true;
+    config.fall_back_to_free_port = fall_back_to_free_port;
     config.workers = workers;
     config.public_url = std::env::var("SHOP_PUBLIC_URL").ok();
     if sandbox.is_some() {
