@@ -11,13 +11,15 @@
 //! ```
 //!
 //! Each payment is one customer with their own phone walking the whole
-//! flow over HTTP: create an order, view the order page (which reads the
-//! points balance twice), press pay, open the form, read the transfer code
-//! from the account JSON, submit it, come back through the return route and
-//! see the order paid. The driver then waits until the sandbox has
-//! delivered every notification, and checks each customer's balance went
-//! down exactly once. It starts and stops both processes itself; peak
-//! memory is `VmHWM` from `/proc/PID/status` (Linux only).
+//! flow over HTTP. The customer creates an order and views the order page,
+//! which reads the points balance twice. Then they press pay, open the
+//! form, read the transfer code from the account JSON and submit it. They
+//! come back through the return route and see the order paid. The driver
+//! then waits until the sandbox has delivered every notification, and
+//! checks that each customer's balance went down exactly once.
+//!
+//! The driver starts and stops both processes itself. Peak memory is
+//! `VmHWM` from `/proc/PID/status`, so it is reported on Linux only.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};

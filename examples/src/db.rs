@@ -9,8 +9,8 @@ use kupikupi_actix::{LoadedOrder, OrderStore, PaymentEvent, RecordOutcome, Recor
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tracing::debug;
 
-/// The schema. `payment_id` and `payment_status` are the recorded payment
-/// (both `NULL` before the first one); `paid` is set in the same statement
+/// The schema. `payment_id` and `payment_status` are the recorded payment,
+/// both `NULL` before the first one. `paid` is set in the same statement
 /// that records a `CONFIRMED` payment and is never cleared.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS orders (
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS payment_events (
 );
 ";
 
-/// An order as the shop sells it and KupiKupi sees it.
+/// An order, as the shop stores it and sends it to KupiKupi.
 #[derive(Debug, Clone, PartialEq, Eq, KupiKupiOrder)]
 #[kupikupi(
     id_prefix = "shop-",
@@ -80,7 +80,7 @@ pub struct EventRow {
     pub status: String,
     /// The reported amount in kopecks.
     pub amount_kopecks: i64,
-    /// Where the report came from, as `EventSource::as_str` writes it.
+    /// The report's source, as `EventSource::as_str` writes it.
     pub source: String,
 }
 
@@ -104,8 +104,8 @@ pub enum DbError {
 /// = FULL`, so a commit is on disk before the call returns.
 ///
 /// Every call runs on Tokio's blocking thread pool. One connection is enough
-/// for a small shop because SQLite has a single writer anyway; a busier shop
-/// would keep a pool of readers beside it.
+/// for a small shop because SQLite has a single writer anyway. A busier
+/// shop would keep a pool of readers beside it.
 #[derive(Debug, Clone)]
 pub struct Db {
     connection: Arc<Mutex<Connection>>,
@@ -274,7 +274,7 @@ fn load_order(connection: &Connection, id: i64) -> Result<Option<StoredOrder>, D
     }))
 }
 
-/// The compare-and-set. Runs in an `IMMEDIATE` transaction, which takes
+/// Applies the compare-and-set. Runs in an `IMMEDIATE` transaction, which takes
 /// SQLite's write lock at `BEGIN`, so the `UPDATE`, the check of a repeated
 /// write and the event row commit together or not at all.
 fn record(
@@ -365,7 +365,7 @@ fn record(
     Ok(outcome)
 }
 
-/// Whether the order already holds exactly the payment a write would store.
+/// Whether the order already contains exactly the payment a write would store.
 fn is_repeat(
     connection: &Connection,
     id: i64,
@@ -401,9 +401,9 @@ fn is_repeat(
 ///   matches, nothing is written and the result is
 ///   [`RecordOutcome::Outdated`], so two shop processes racing on one order
 ///   cannot both win.
-/// - **Only forward.** The routes decide which status may follow which; the
+/// - **Only forward.** The routes decide which status may follow which. The
 ///   store writes a change only over the exact state it was decided
-///   against, and `paid` is set with `MAX`, so it is never cleared.
+///   against, and it sets `paid` with `MAX`, so `paid` is never cleared.
 /// - **Paid atomically.** A confirmed payment and `paid = 1` are written by
 ///   the same statement.
 /// - **Idempotent.** Repeating a write that already happened returns

@@ -1,7 +1,7 @@
 //! An example actix-web shop that takes KupiKupi cashback points.
 //!
 //! The shop sells from a small catalogue. A customer orders with a phone
-//! number, sees their points on the order page, pays on the KupiKupi form
+//! number, is shown their points on the order page, pays on the KupiKupi form
 //! and comes back to the order marked paid. Orders live in SQLite
 //! ([`Db`]), whose [`kupikupi_actix::OrderStore`] implementation is the
 //! reference for the store contract.
@@ -48,7 +48,7 @@ use url::Url;
 pub use crate::db::{Db, DbError, EventRow, Order, StoredOrder};
 pub use crate::pages::{CATALOGUE, Product};
 
-/// Where the shop reaches the KupiKupi service and how it signs in.
+/// The KupiKupi service's address and the shop's credentials there.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// The API's base URL, such as `https://api.kupikupi.example/`.
@@ -97,7 +97,7 @@ impl ShopConfig {
     }
 }
 
-/// Why the shop could not start.
+/// An error that kept the shop from starting.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
@@ -121,7 +121,7 @@ pub enum StartError {
     PublicUrl(#[from] kupikupi_actix::ConfigError),
 }
 
-/// What every page handler shares.
+/// State shared by every page handler.
 #[derive(Debug)]
 pub(crate) struct ShopState {
     pub(crate) db: Db,

@@ -9,7 +9,7 @@
 //! folder.
 
 // Test support: a failed step fails the test on the spot, and the paths of
-// the screenshots are printed for whoever runs it.
+// the screenshots are printed for the person running it.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod common;
@@ -24,10 +24,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use kupikupi::Kopecks;
 use tokio::process::{Child, Command};
 
-/// The longest the whole browser walk may take, cold browser start
-/// included.
+/// Maximum time for the whole browser walk, cold browser start included.
 const TEST_TIMEOUT: Duration = Duration::from_secs(180);
-/// The longest one page may take to show what the test waits for.
+/// Maximum time for one page to show the element the test waits for.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn program(variable: &str, default: &str) -> PathBuf {

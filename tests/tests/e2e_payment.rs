@@ -187,7 +187,7 @@ async fn cancel_returns_unpaid() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadline_expires_payment() {
     let world = World::start(Setup {
-        deadline: Duration::from_millis(300),
+        deadline: Duration::from_millis(1500),
         ..Setup::default()
     })
     .await;
