@@ -120,6 +120,14 @@ impl World {
         self.shop = start_shop(&self.sandbox, &self.dir, port).await;
     }
 
+    /// Starts one more shop instance on an ephemeral port that shares the
+    /// database file; the sandbox keeps notifying the first one.
+    pub async fn second_shop(&self) -> ShopHandle {
+        start(shop_config(&self.sandbox, &self.dir, 0))
+            .await
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> Url {
         Url::parse(self.shop.url()).unwrap().join(path).unwrap()
     }
@@ -277,7 +285,7 @@ impl World {
     }
 }
 
-async fn start_shop(sandbox: &SandboxHandle, dir: &TempDir, port: u16) -> ShopHandle {
+fn shop_config(sandbox: &SandboxHandle, dir: &TempDir, port: u16) -> ShopConfig {
     let service = ServiceConfig {
         base_url: sandbox.base_url().to_string(),
         uid_platform: uid(),
@@ -285,7 +293,11 @@ async fn start_shop(sandbox: &SandboxHandle, dir: &TempDir, port: u16) -> ShopHa
     };
     let mut config = ShopConfig::new(dir.path().join("shop.sqlite3"), service);
     config.port = port;
-    let shop = start(config).await.unwrap();
+    config
+}
+
+async fn start_shop(sandbox: &SandboxHandle, dir: &TempDir, port: u16) -> ShopHandle {
+    let shop = start(shop_config(sandbox, dir, port)).await.unwrap();
     sandbox
         .set_notification_url(&uid(), shop.notification_url().parse().unwrap())
         .unwrap();
