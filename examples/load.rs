@@ -276,12 +276,14 @@ async fn run(args: Args) -> Result<(), String> {
     if failures.is_empty() && deliveries.pending == 0 && deliveries.failed == 0 {
         Ok(())
     } else {
+        // The logs and the database stay for a look at what went wrong.
+        let kept = dir.keep();
         Err(format!(
-            "{} payments failed, {} notifications pending, {} gave up; logs were in {}",
+            "{} payments failed, {} notifications pending, {} gave up; the logs and the database are in {}",
             failures.len(),
             deliveries.pending,
             deliveries.failed,
-            dir.path().display()
+            kept.display()
         ))
     }
 }
