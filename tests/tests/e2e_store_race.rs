@@ -189,6 +189,21 @@ async fn stale_event_is_outdated() {
     assert_eq!(checkout.status(), 303);
     let form = common::location(&checkout);
     assert_eq!(http.get(&form).send().await.unwrap().status(), 200);
+    // FORM_SHOWED and CONFIRMED are delivered by separate tasks, so the
+    // code is entered only once FORM_SHOWED is recorded: the test needs
+    // that event to replay.
+    common::wait_for(
+        "FORM_SHOWED to be recorded",
+        || {
+            let db = db.clone();
+            async move { db.order(id).await.unwrap().unwrap() }
+        },
+        |order| {
+            order.payment.as_ref().map(|payment| &payment.status)
+                == Some(&PaymentStatus::FormShowed)
+        },
+    )
+    .await;
     let code = sandbox.pending_codes(&rich())[0].code.clone();
     let submitted = http
         .post(&form)
