@@ -83,6 +83,11 @@
 //! Register `https://shop.example/kupikupi/notifications` as the
 //! NotificationURL at the service.
 //!
+//! To hide the button when the customer's points do not cover the order,
+//! keep a clone of the `Arc<KupiKupi>` and ask
+//! [`PaymentMethod::can_pay`](kupikupi::PaymentMethod::can_pay) on the order
+//! page, with `PaymentOrder::from_order(&order, None)`.
+//!
 //! `App::configure` works too: `App::new().configure(kupikupi_actix::configure(&routes))`.
 //!
 //! # What the routes guarantee

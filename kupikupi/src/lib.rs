@@ -325,3 +325,8 @@ pub use async_trait::async_trait;
 /// depends on a type parameter adds the bound it needs to the impl.
 #[cfg(feature = "derive")]
 pub use kupikupi_macros::KupiKupiOrder;
+
+/// Compiles the Rust examples of the README as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
