@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kupikupi::{Kopecks, KupiKupiOrder, OrderId, PaymentId, PaymentStatus};
+use kupikupi::{Kopecks, KupiKupiOrder, OrderId, Payment, PaymentId, PaymentStatus};
 
 /// The merchant's typed order id of a store.
 pub type IdOf<S> = <<S as OrderStore>::Order as KupiKupiOrder>::Id;
@@ -290,6 +290,37 @@ pub struct PaymentEvent {
 }
 
 impl PaymentEvent {
+    /// Builds an event from a reported payment. The routes build every event
+    /// they record; this constructor lets a merchant test their store.
+    ///
+    /// ```
+    /// use kupikupi::{Kopecks, OrderId, Payment, PaymentId, PaymentStatus};
+    /// use kupikupi_actix::{EventKind, EventSource, PaymentEvent, RecordedPayment};
+    ///
+    /// let payment_id = PaymentId::new("p-1")?;
+    /// let payment = Payment::new(OrderId::new("shop-7")?, Kopecks::new(500), payment_id.clone(), PaymentStatus::Confirmed);
+    /// let started = RecordedPayment::new(payment_id, PaymentStatus::New);
+    /// let event = PaymentEvent::new(EventKind::Paid, &payment, EventSource::Notification, Some(started));
+    /// assert!(event.is_paid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        kind: EventKind,
+        payment: &Payment,
+        source: EventSource,
+        expected: Option<RecordedPayment>,
+    ) -> Self {
+        PaymentEvent {
+            kind,
+            order_id: payment.order_id.clone(),
+            payment_id: payment.payment_id.clone(),
+            status: payment.status.clone(),
+            amount: payment.amount,
+            source,
+            expected,
+        }
+    }
+
     /// The payment to store if the compare-and-set succeeds, or `None` for
     /// kinds that leave the recorded payment as it is.
     pub fn new_payment(&self) -> Option<RecordedPayment> {
