@@ -110,7 +110,7 @@ async fn run() -> Result<(), String> {
         );
     }
 
-    wait_for_shutdown().await;
+    kupikupi_actix::sandbox::shutdown_signal().await;
     info!("shutting down");
     shop.stop().await;
     if let Some(sandbox) = sandbox {
@@ -206,33 +206,6 @@ fn print_demo_instructions(shop: &ShopHandle, sandbox: &SandboxHandle) -> Result
     println!("The customer +{POOR_PHONE} has only {POOR_BALANCE}: its orders get no pay button.");
     println!("Press Ctrl-C to stop.");
     Ok(())
-}
-
-async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    result = tokio::signal::ctrl_c() => log_signal_error(result),
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(source) => {
-                error!(%source, "cannot listen for SIGTERM; only Ctrl-C stops the shop");
-                log_signal_error(tokio::signal::ctrl_c().await);
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    log_signal_error(tokio::signal::ctrl_c().await);
-}
-
-fn log_signal_error(result: std::io::Result<()>) {
-    if let Err(source) = result {
-        error!(%source, "cannot listen for Ctrl-C; stopping now");
-    }
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

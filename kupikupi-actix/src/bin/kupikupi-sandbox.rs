@@ -137,38 +137,11 @@ async fn run(args: Args) -> Result<(), String> {
         "the index page links every customer's account page, where the transfer codes are"
     );
 
-    wait_for_shutdown().await;
+    kupikupi_actix::sandbox::shutdown_signal().await;
     info!("shutting down");
     sandbox.stop().await;
     info!("sandbox stopped");
     Ok(())
-}
-
-async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    result = tokio::signal::ctrl_c() => log_signal_error(result),
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(source) => {
-                error!(%source, "cannot listen for SIGTERM; only Ctrl-C stops the sandbox");
-                log_signal_error(tokio::signal::ctrl_c().await);
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    log_signal_error(tokio::signal::ctrl_c().await);
-}
-
-fn log_signal_error(result: std::io::Result<()>) {
-    if let Err(source) = result {
-        error!(%source, "cannot listen for Ctrl-C; stopping now");
-    }
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

@@ -73,6 +73,7 @@ mod handle;
 mod model;
 mod pages;
 mod server;
+mod signal;
 mod state;
 
 pub use self::config::{
@@ -82,3 +83,4 @@ pub use self::config::{
 pub use self::delivery::{AttemptResult, Delivery, DeliveryAttempt, DeliveryState};
 pub use self::handle::{Sandbox, SandboxBuilder, SandboxError, SandboxHandle};
 pub use self::model::{Account, PaymentSnapshot, PendingCode};
+pub use self::signal::shutdown_signal;
