@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! kupikupi-sandbox --port 8090 --platform-uid demo-shop --secret demo-secret \
-//!     --notification-url http://127.0.0.1:8080/kupikupi/notification \
+//!     --notification-url http://127.0.0.1:8080/kupikupi/notifications \
 //!     --customer 79001234567=100000 --deadline 15m --retry-schedule 1m,5m,30m
 //! ```
 //!

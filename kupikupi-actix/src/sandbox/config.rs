@@ -27,7 +27,7 @@ pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 ///
 /// let platform = SandboxPlatform::new(UidPlatform::new("demo")?, SecretKey::new("demo-secret")?)
 ///     .shop_name("Corner shop")
-///     .notification_url("http://127.0.0.1:8080/kupikupi/notification".parse()?);
+///     .notification_url("http://127.0.0.1:8080/kupikupi/notifications".parse()?);
 /// assert_eq!(platform.uid().as_str(), "demo");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
