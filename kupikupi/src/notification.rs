@@ -61,10 +61,14 @@ pub fn verify_notification(
         order_id: fields.required(field::ORDER_ID)?,
         payment_id: fields.required(field::PAYMENT_ID)?,
         amount: fields.required(field::AMOUNT)?,
-        phone: fields.optional(field::PHONE)?,
+        // Phone, Success and ErrorCode only inform: the Token already covers
+        // them, and the payment is decided by the fields above and Status. A
+        // value this version cannot read must not make the merchant reject a
+        // real payment, so it is read as absent.
+        phone: fields.optional(field::PHONE).ok().flatten(),
         status: fields.required(field::STATUS)?,
-        success: fields.optional(field::SUCCESS)?,
-        error_code: fields.code(field::ERROR_CODE)?,
+        success: fields.optional(field::SUCCESS).ok().flatten(),
+        error_code: fields.code(field::ERROR_CODE).ok().flatten(),
     })
 }
 
@@ -151,6 +155,18 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn unreadable_informative_fields_are_absent() {
+        let body = signed(
+            r#"{"UidPlatform":"platform-1","OrderId":"7","PaymentId":"p7","Amount":5,"Phone":375291234567,"Status":"CONFIRMED","Success":1,"ErrorCode":[]}"#,
+        );
+        let notification = verify_notification(body.as_bytes(), &platform(), &secret()).unwrap();
+        assert_eq!(notification.phone, None);
+        assert_eq!(notification.success, None);
+        assert_eq!(notification.error_code, None);
+        assert_eq!(notification.status, PaymentStatus::Confirmed);
     }
 
     #[test]

@@ -571,3 +571,36 @@ fn client_debug_hides_secret() {
     assert!(!debug.contains(SECRET), "{debug}");
     assert!(debug.contains("platform-test"), "{debug}");
 }
+
+#[tokio::test]
+async fn success_body_with_http_404_is_rejected() {
+    let service = Service::start(|_, _, _| {
+        let Reply::Json(_, body) = form("1", 97_200, "https://pay.example/f") else {
+            unreachable!()
+        };
+        Reply::Json(404, body)
+    })
+    .await;
+    let error = service.client().init(&init_request("1")).await.unwrap_err();
+    assert!(
+        matches!(error, Error::HttpStatus { status: 404, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn init_rejects_form_url_with_credentials() {
+    let service =
+        Service::start(|_, _, _| form("1", 97_200, "https://user:pw@pay.example/f")).await;
+    let error = service.client().init(&init_request("1")).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::MalformedReply {
+                reason: MalformedReply::InsecurePaymentUrl(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

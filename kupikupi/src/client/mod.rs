@@ -245,7 +245,9 @@ impl Client {
             .map_err(|reason| malformed(method::INIT, reason.into()))?;
         let url = Url::parse(&url_text)
             .ok()
-            .filter(is_secure_url)
+            .filter(|url| {
+                is_secure_url(url) && url.username().is_empty() && url.password().is_none()
+            })
             .ok_or_else(|| malformed(method::INIT, MalformedReply::InsecurePaymentUrl(url_text)))?;
         debug!(payment_id = %payment.payment_id, status = %payment.status, "payment started");
         Ok(InitOutcome::Form(PaymentForm { payment, url }))
@@ -329,7 +331,9 @@ impl Client {
         let bytes = self.read_limited(method, response).await?;
         let parsed = parse_reply(method, &bytes);
         match parsed {
-            Err(Error::MalformedReply { .. }) if !status.is_success() => Err(Error::HttpStatus {
+            // A refusal counts whatever the status; anything else needs a 2xx.
+            Err(error @ Error::Api { .. }) => Err(error),
+            _ if !status.is_success() => Err(Error::HttpStatus {
                 method,
                 status: status.as_u16(),
             }),
