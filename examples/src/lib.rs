@@ -126,6 +126,7 @@ pub enum StartError {
 pub(crate) struct ShopState {
     pub(crate) db: Db,
     pub(crate) kupikupi: Arc<KupiKupi>,
+    pub(crate) routes: KupiKupiRoutes<Db>,
     pub(crate) public_url: Url,
     pub(crate) demo_phone: Option<String>,
 }
@@ -162,6 +163,7 @@ pub async fn start(config: ShopConfig) -> Result<ShopHandle, StartError> {
     let state = web::Data::new(ShopState {
         db: db.clone(),
         kupikupi,
+        routes: routes.clone(),
         public_url: Url::parse(&public_url).map_err(|_| {
             kupikupi_actix::ConfigError::PublicBaseUrl {
                 url: public_url.clone(),

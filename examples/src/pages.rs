@@ -197,6 +197,17 @@ async fn order_page(
             );
         }
     };
+    // A payment still open here may have been made while every notification
+    // was lost and the customer never came back; ask the service.
+    let open = stored
+        .payment
+        .as_ref()
+        .is_some_and(|payment| !payment.status.is_final());
+    let stored = if open {
+        refreshed(&state, id, stored).await
+    } else {
+        stored
+    };
     let order = &stored.order;
     let masked = Phone::parse(&order.phone)
         .map(|phone| phone.masked())
@@ -216,6 +227,23 @@ async fn order_page(
     body.push_str(&payment_state(&stored, query.payment.as_deref()));
     body.push_str(&pay_section(&state, &stored).await);
     page(StatusCode::OK, "Order", &body)
+}
+
+/// Checks an open payment with the service and reloads the order; on any
+/// failure the order is shown as it was, and the next view checks again.
+async fn refreshed(state: &ShopState, id: i64, stored: StoredOrder) -> StoredOrder {
+    if let Err(error) = state.routes.check_payment(&id).await {
+        warn!(%error, order_id = id, "checking the open payment failed");
+        return stored;
+    }
+    match state.db.order(id).await {
+        Ok(Some(reloaded)) => reloaded,
+        Ok(None) => stored,
+        Err(error) => {
+            warn!(%error, order_id = id, "order could not be reloaded");
+            stored
+        }
+    }
 }
 
 /// A line about the last payment attempt, if there was one.

@@ -125,6 +125,7 @@
 
 #![forbid(unsafe_code)]
 
+mod check;
 mod checkout;
 mod locks;
 mod notification;
@@ -138,6 +139,7 @@ mod store;
 
 pub use async_trait::async_trait;
 
+pub use crate::check::CheckPaymentError;
 pub use crate::notification::MAX_NOTIFICATION_BYTES;
 pub use crate::routes::{ConfigError, DEFAULT_PREFIX, KupiKupiRoutes, configure};
 pub use crate::store::{

@@ -103,6 +103,10 @@ pub enum ConfigError {
 }
 
 impl<S: OrderStore> KupiKupiRoutes<S> {
+    pub(crate) fn shared(&self) -> &Shared<S> {
+        &self.shared
+    }
+
     /// Starts the routes with the shop's payment method (such as
     /// `Arc::new(KupiKupi::new(client))`) and order store.
     pub fn new(method: Arc<dyn PaymentMethod>, store: S) -> Self {

@@ -8,7 +8,9 @@ mod routes_common;
 
 use kupikupi::PaymentStatus;
 use kupikupi_actix::sandbox::DeliveryState;
-use kupikupi_actix::{EventKind, EventSource};
+use std::sync::Arc;
+
+use kupikupi_actix::{EventKind, EventSource, KupiKupiRoutes};
 use routes_common::*;
 
 const AMOUNT: u64 = 2_500;
@@ -278,4 +280,40 @@ async fn faulty_deliveries_settle_once() {
     assert_eq!(store.status(1), Some(PaymentStatus::Confirmed));
     assert_eq!(store.row(1).paid_times, 1);
     setup.stop().await;
+}
+
+#[tokio::test]
+async fn check_payment_settles_without_return_or_notification() {
+    let store = MemoryStore::new();
+    store.add(1, AMOUNT, Some(RICH));
+    let setup = Setup::start(Arc::clone(&store)).await;
+    setup.drop_notifications();
+    let form = location(&checkout(&setup.shop, "1", "").await).unwrap();
+    setup.confirm(&form, &rich()).await;
+    assert!(!store.is_paid(1));
+
+    // The customer closed the tab: no return, and every notification dropped.
+    let routes = KupiKupiRoutes::new(
+        method_at(setup.sandbox.base_url().as_str()),
+        Arc::clone(&store),
+    );
+    let payment = routes.check_payment(&1).await.unwrap().unwrap();
+    assert!(payment.status.is_paid());
+    assert!(store.is_paid(1));
+    assert_eq!(store.row(1).paid_times, 1);
+
+    // Checking again records nothing more.
+    routes.check_payment(&1).await.unwrap();
+    assert_eq!(store.row(1).paid_times, 1);
+    setup.stop().await;
+}
+
+#[tokio::test]
+async fn check_payment_of_unknown_order_is_error() {
+    let routes = KupiKupiRoutes::new(method_unreachable(), MemoryStore::new());
+    let result = routes.check_payment(&9).await;
+    assert!(matches!(
+        result,
+        Err(kupikupi_actix::CheckPaymentError::UnknownOrder)
+    ));
 }

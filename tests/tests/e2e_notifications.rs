@@ -74,6 +74,27 @@ async fn dropped_notification_settled_on_return() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_notification_settled_on_order_page() {
+    let world = World::start(Setup {
+        faults: Faults::none().drop(true),
+        ..Setup::default()
+    })
+    .await;
+    let id = world.create_order("coffee", common::RICH).await;
+    world.pay_on_form(id, &rich()).await;
+    let deliveries = world.settled_deliveries().await;
+    assert!(!deliveries.is_empty());
+    assert!(!world.stored(id).await.paid);
+
+    // The customer closed the tab instead of coming back, and every
+    // notification was dropped. Viewing the order asks the service.
+    let page = world.order_page(id).await;
+    assert!(page.contains("Paid with KupiKupi points"), "{page}");
+    assert_paid_once(&world, id).await;
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicated_reordered_pay_once() {
     let world = World::start(Setup {
         faults: Faults::none().duplicate(true).out_of_order(true),
