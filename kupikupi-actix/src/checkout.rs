@@ -96,6 +96,15 @@ async fn checkout<S: OrderStore>(
     payment_order.fail_url = fail_url;
 
     match shared.method.start_payment(&payment_order).await {
+        Ok(InitOutcome::Form(form)) if form.payment.status.is_final() => {
+            // No form to show for a payment that is already over.
+            debug!(payment_id = %form.payment.payment_id, status = %form.payment.status, "Init returned a final payment");
+            let report = Report {
+                payment: form.payment,
+                source: EventSource::Init,
+            };
+            settle_and_redirect(shared, id, &order_id, report).await
+        }
         Ok(InitOutcome::Form(form)) => {
             record_started(shared, id, &order_id, &form.payment).await;
             if shared.method.is_trusted_form_url(&form.url) {

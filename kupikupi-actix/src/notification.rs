@@ -41,7 +41,9 @@ pub(crate) async fn handle<S: OrderStore>(
             .body("OK"),
         Err(problem) => {
             let _entered = span.enter();
-            if problem.status().is_client_error() {
+            // A foreign order id is another deployment's notification, not a
+            // sign of a wrong secret, so it does not count as a rejection.
+            if problem.status().is_client_error() && problem.status() != StatusCode::NOT_FOUND {
                 shared.rejections.note(problem.status());
             }
             problem.respond(&request)

@@ -505,6 +505,16 @@ async fn builder_rejects_bad_configuration() {
         customer_twice.to_string().contains("twice"),
         "{customer_twice}"
     );
+
+    let huge_deadline = builder()
+        .deadline(kupikupi_actix::sandbox::MAX_DEADLINE + std::time::Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        huge_deadline.to_string().contains("365 days"),
+        "{huge_deadline}"
+    );
 }
 
 #[actix_web::test]

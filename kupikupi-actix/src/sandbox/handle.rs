@@ -22,6 +22,9 @@ use super::model::{Account, PaymentSnapshot, PendingCode};
 use super::server::{self, Shared};
 use super::state::State;
 
+/// The longest deadline [`SandboxBuilder::deadline`] accepts: 365 days.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// How long the sandbox keeps an idle keep-alive connection open.
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -241,6 +244,13 @@ impl SandboxBuilder {
         if self.deadline.is_zero() {
             return Err(SandboxError::Config(
                 "the deadline must be greater than zero".into(),
+            ));
+        }
+        // Deadlines are instants from now; a huge one would overflow when a
+        // payment starts, so it is refused here.
+        if self.deadline > MAX_DEADLINE {
+            return Err(SandboxError::Config(
+                "the deadline must be at most 365 days".into(),
             ));
         }
         if self.delivery_timeout.is_zero() {

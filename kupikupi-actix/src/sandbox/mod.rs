@@ -81,6 +81,6 @@ pub use self::config::{
     SandboxPlatform, WrongSecret, parse_duration,
 };
 pub use self::delivery::{AttemptResult, Delivery, DeliveryAttempt, DeliveryState};
-pub use self::handle::{Sandbox, SandboxBuilder, SandboxError, SandboxHandle};
+pub use self::handle::{MAX_DEADLINE, Sandbox, SandboxBuilder, SandboxError, SandboxHandle};
 pub use self::model::{Account, PaymentSnapshot, PendingCode};
 pub use self::signal::shutdown_signal;
