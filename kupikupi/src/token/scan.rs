@@ -1,9 +1,9 @@
 //! A strict single-pass reader of a JSON object's root fields.
 //!
-//! Token verification runs on every notification, before anything else, so
-//! it reads the body once: it validates the whole text as JSON (RFC 8259),
-//! borrows every root key and scalar value from the body, and copies only
-//! strings that contain escapes. Nested objects and arrays are validated and
+//! Token verification runs on every notification before anything else, so
+//! it reads the body once. It validates the whole text as JSON (RFC 8259)
+//! and borrows every root key and scalar value from the body. Only strings
+//! that contain escapes are copied. Nested objects and arrays are validated and
 //! skipped. Numbers keep the exact text they were written with.
 
 use std::borrow::Cow;
@@ -40,7 +40,7 @@ pub(super) type Entry<'a> = (Cow<'a, str>, Option<Scalar<'a>>);
 pub struct SyntaxError {
     /// Byte offset of the problem in the body.
     pub offset: usize,
-    /// What was wrong there.
+    /// The problem found there.
     pub reason: &'static str,
 }
 
@@ -52,7 +52,7 @@ impl fmt::Display for SyntaxError {
 
 impl std::error::Error for SyntaxError {}
 
-/// What the body holds at its root.
+/// The value at the root of a body.
 #[derive(Debug)]
 pub(super) enum Root<'a> {
     /// An object and its fields in the order written.
