@@ -42,7 +42,7 @@ pub enum Transition {
     /// one; nothing to record.
     Stale,
     /// A final status different from the final status already recorded. The
-    /// recorded one stands; this is worth an operator's attention.
+    /// recorded one is kept, and an operator should look at the conflict.
     Conflict,
     /// One of the two statuses is unknown, so no order can be decided; ask
     /// the service for the current status.

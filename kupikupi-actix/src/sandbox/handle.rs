@@ -22,7 +22,7 @@ use super::model::{Account, PaymentSnapshot, PendingCode};
 use super::server::{self, Shared};
 use super::state::State;
 
-/// The longest deadline [`SandboxBuilder::deadline`] accepts: 365 days.
+/// The maximum deadline [`SandboxBuilder::deadline`] accepts: 365 days.
 pub const MAX_DEADLINE: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// How long the sandbox keeps an idle keep-alive connection open.
