@@ -9,16 +9,15 @@ use crate::{OrderError, UidPlatform};
 
 /// Everything that can go wrong when talking to the service.
 ///
-/// The variants separate what the caller can act on differently: invalid
-/// input never left the process; `Connect` and `Timeout` are transport
+/// The variants separate what the caller can act on differently. Invalid
+/// input never left the process. `Connect` and `Timeout` are transport
 /// failures, after which the state at the service may be unknown (see
-/// [`Error::may_have_reached_service`]); `Api` is the service's refusal;
-/// `MalformedReply` means the service answered something this client cannot
-/// trust.
+/// [`Error::may_have_reached_service`]). `Api` is the service's rejection, and
+/// `MalformedReply` is a reply this client cannot trust.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The client was configured wrongly; the message says what to change.
+    /// The client was configured wrongly. The message names what to change.
     #[error("invalid client configuration: {0}")]
     Config(String),
     /// An argument was rejected before anything was sent.

@@ -91,7 +91,7 @@ pub trait PaymentMethod: Send + Sync + fmt::Debug {
     /// customer's points cover the amount.
     async fn can_pay(&self, order: &PaymentOrder) -> Result<bool, Error>;
 
-    /// Starts a payment and says where to send the customer.
+    /// Starts a payment and returns where to send the customer.
     async fn start_payment(&self, order: &PaymentOrder) -> Result<InitOutcome, Error>;
 
     /// The order's latest payment, or `None` if it has none.

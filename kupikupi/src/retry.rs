@@ -1,8 +1,8 @@
 //! When a failed call is tried again, and how long to wait first.
 //!
 //! The service publishes no retry guidance, so the rules follow what is safe
-//! for each method: `Balance` and `CheckOut` only read, so any transport
-//! failure or 5xx may be retried; `Init` creates a payment, so it is retried
+//! for each method. `Balance` and `CheckOut` only read, so any transport
+//! failure or 5xx may be retried. `Init` creates a payment, so it is retried
 //! only when the request never left this machine.
 
 use std::collections::hash_map::RandomState;
@@ -20,7 +20,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The pause before the second try, before jitter.
     pub base_delay: Duration,
-    /// The longest pause, before jitter.
+    /// The maximum pause, before jitter.
     pub max_delay: Duration,
 }
 

@@ -128,7 +128,7 @@ impl PaymentStatus {
             (Some(2), Some(2)) => Transition::Conflict,
             (Some(current), Some(new)) if new > current => Transition::Forward,
             (Some(_), Some(_)) => Transition::Stale,
-            // A final status stands even against a status this version cannot read.
+            // A final status is kept even against a status this version cannot read.
             (Some(2), None) => Transition::Stale,
             _ => Transition::Undecided,
         }

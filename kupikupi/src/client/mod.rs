@@ -410,7 +410,11 @@ fn parse_reply(method: &'static str, bytes: &[u8]) -> Result<Fields, Error> {
         fields.optional(field::MESSAGE).ok().flatten(),
         fields.optional(field::DETAILS).ok().flatten(),
     );
-    debug!(method, code = error.code.as_wire(), "request refused");
+    debug!(
+        method,
+        code = error.code.as_wire(),
+        "request rejected by the service"
+    );
     Err(Error::Api { method, error })
 }
 
